@@ -1,0 +1,6 @@
+export { PGStore, type PGStoreOptions, type DeleteExpiredOptions } from './store.js';
+export { CleanupScheduler, type CleanupRun, type CleanupSchedulerOptions } from './cleanup.js';
+export { StoreClosedError } from './errors.js';
+export { MAX_TOKEN_BYTES, DEFAULT_MAX_DATA_BYTES } from './input.js';
+export { sessions, defineSessionsTable, bytea, type SessionsTable, type SessionsTableOptions } from './schema.js';
+export type { SessionDatabase } from './statements.js';

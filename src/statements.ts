@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { SessionsTable } from './schema.js';
+
+/**
+ * Any Drizzle PostgreSQL database: node-postgres, postgres.js, PGlite, Neon and the rest.
+ *
+ * The relational schema the database was made with does not matter to the store, so any
+ * is accepted.
+ *
+ * @example
+ * ```ts
+ * const db: SessionDatabase = drizzle(pool, { schema });
+ * ```
+ */
+// The schema parameter is invariant, so only `any` admits every app's schema; nothing the
+// store returns is typed by it.
+export type SessionDatabase = PgDatabase<PgQueryResultHKT, any>;
+
+/** The database decides what is live, so app servers with skewed clocks agree. */
+const now = sql`current_timestamp`;
+
+/** `excluded.<column>`: the value the conflicting INSERT tried to write. */
+const excluded = (column: PgColumn) => sql`excluded.${sql.identifier(column.name)}`;
+
+/**
+ * The store's queries, each built once. With `prepare`, each is a named server-side
+ * prepared statement whose name is derived from its SQL text, so stores on different
+ * tables never clash on a connection and stores on the same table share one statement.
+ */
+export function buildStatements(db: SessionDatabase, table: SessionsTable, prepare: boolean) {
+  const token = sql.placeholder('token');
+  const unexpired = lt(now, table.expiry);
+
+  // drizzle runs a query unnamed (unprepared) when its name is undefined, on every
+  // driver; its types only admit strings.
+  const named = <Q extends { toSQL(): { sql: string }; prepare(name: string): unknown }>(op: string, query: Q) =>
+    query.prepare(
+      (prepare
+        ? `drizzle_pgstore_${op}_${createHash('sha256').update(query.toSQL().sql).digest('hex').slice(0, 20)}`
+        : undefined) as string,
+    ) as ReturnType<Q['prepare']>;
+
+  const expiredBatch = db
+    .select({ token: table.token })
+    .from(table)
+    .where(lt(table.expiry, now))
+    .limit(sql.placeholder('limit'))
+    // Several app instances may clean at once: each takes rows nobody else holds,
+    // and none waits on a row that a request is writing.
+    .for('update', { skipLocked: true });
+
+  return {
+    find: named('find', db.select({ data: table.data }).from(table).where(and(eq(table.token, token), unexpired))),
+    save: named(
+      'save',
+      db
+        .insert(table)
+        .values({ token, data: sql.placeholder('data'), expiry: sql.placeholder('expiry') })
+        .onConflictDoUpdate({
+          target: table.token,
+          set: { data: excluded(table.data), expiry: excluded(table.expiry) },
+        }),
+    ),
+    delete: named('delete', db.delete(table).where(eq(table.token, token))),
+    all: named('all', db.select({ token: table.token, data: table.data }).from(table).where(unexpired)),
+    deleteExpiredBatch: named(
+      'delete_expired',
+      db
+        .delete(table)
+        .where(inArray(table.token, expiredBatch))
+        .returning({ deleted: sql<1>`1` }),
+    ),
+  };
+}
+
+/** The prepared queries of one store. */
+export type Statements = ReturnType<typeof buildStatements>;

@@ -1,0 +1,202 @@
+import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError } from './cleanup.js';
+import { StoreClosedError } from './errors.js';
+import { checkCount, checkData, checkExpiry, checkToken, checkTokenToWrite, DEFAULT_MAX_DATA_BYTES } from './input.js';
+import { sessions, type SessionsTable } from './schema.js';
+import { buildStatements, type SessionDatabase, type Statements } from './statements.js';
+
+/** Options of a {@link PGStore}; every one has a default. */
+export interface PGStoreOptions {
+  /** Milliseconds between cleanups of expired rows. Default 5 minutes; 0 turns cleanup off. */
+  cleanupInterval?: number;
+  /** Spread of each cleanup wait as a fraction of the interval, 0 to 1. Default 0. */
+  cleanupJitter?: number;
+  /** Rows one cleanup statement deletes at most, so no run holds a huge lock. Default 5000. */
+  cleanupBatchSize?: number;
+  /** Told of each failed cleanup run. Default: one line on stderr. */
+  onError?: (error: unknown) => void;
+  /** The sessions table. Default {@link sessions}; see {@link defineSessionsTable}. */
+  table?: SessionsTable;
+  /**
+   * Use named server-side prepared statements. Default true. Turn off behind PgBouncer
+   * in transaction mode before 1.21 (or with `max_prepared_statements = 0`).
+   */
+  preparedStatements?: boolean;
+  /** Largest session `save` accepts, in bytes. Default 16 MiB. */
+  maxDataBytes?: number;
+}
+
+/** Options of {@link PGStore.deleteExpired}. */
+export interface DeleteExpiredOptions {
+  /** Stops after the batch in flight; the promise then resolves with the rows removed so far. */
+  signal?: AbortSignal;
+  /** Called after each batch with the rows removed so far. */
+  onProgress?: (deleted: number) => void;
+}
+
+const DEFAULT_CLEANUP_INTERVAL = 5 * 60_000;
+const DEFAULT_BATCH_SIZE = 5000;
+
+/**
+ * A session store in a PostgreSQL table, over any Drizzle PostgreSQL database: the
+ * TypeScript counterpart of SCS's `pgstore`. Expiry is decided by the database clock.
+ * It starts a background cleanup of expired rows that never keeps the process alive.
+ *
+ * @example
+ * ```ts
+ * const store = new PGStore(drizzle(pool), { cleanupInterval: 60_000 });
+ * await store.save('token', new TextEncoder().encode('hi'), new Date(Date.now() + 3_600_000));
+ * const bytes = await store.find('token'); // Uint8Array | null
+ * ```
+ */
+export class PGStore {
+  /** The table this store reads and writes. */
+  readonly table: SessionsTable;
+  /** The background cleanup this store owns. */
+  readonly cleanup: CleanupScheduler;
+  readonly #statements: Statements;
+  readonly #batchSize: number;
+  readonly #maxDataBytes: number;
+  #closed = false;
+
+  constructor(db: SessionDatabase, options: PGStoreOptions = {}) {
+    const interval = options.cleanupInterval ?? DEFAULT_CLEANUP_INTERVAL;
+    checkCount('cleanupInterval', interval, MAX_TIMER_MS);
+    const jitter = options.cleanupJitter ?? 0;
+    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
+      throw new RangeError(`drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got ${String(jitter)}`);
+    }
+    this.#batchSize = options.cleanupBatchSize ?? DEFAULT_BATCH_SIZE;
+    checkCount('cleanupBatchSize', this.#batchSize);
+    if (this.#batchSize === 0) throw new RangeError('drizzle-pgstore: cleanupBatchSize must be at least 1');
+    this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
+    checkCount('maxDataBytes', this.#maxDataBytes);
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new TypeError('drizzle-pgstore: onError must be a function');
+    }
+
+    this.table = options.table ?? sessions;
+    this.#statements = buildStatements(db, this.table, options.preparedStatements ?? true);
+    this.cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
+      interval,
+      jitter,
+      onError: options.onError ?? reportCleanupError,
+    });
+    this.cleanup.start();
+  }
+
+  /**
+   * The data of a live session, or `null` when the token is unknown, expired or empty.
+   *
+   * @example
+   * ```ts
+   * const bytes = await store.find(token);
+   * if (bytes === null) // no session
+   * ```
+   */
+  async find(token: string): Promise<Uint8Array | null> {
+    this.#checkOpen('find');
+    checkToken(token);
+    if (token === '') return null;
+    const [row] = await this.#statements.find.execute({ token });
+    return row ? row.data : null;
+  }
+
+  /**
+   * Adds a session, or replaces the data and expiry of an existing one, in one upsert.
+   *
+   * @example
+   * ```ts
+   * await store.save(token, bytes, new Date(Date.now() + 24 * 3_600_000));
+   * ```
+   */
+  async save(token: string, data: Uint8Array, expiry: Date): Promise<void> {
+    this.#checkOpen('save');
+    checkTokenToWrite(token);
+    checkData(data, this.#maxDataBytes);
+    checkExpiry(expiry);
+    await this.#statements.save.execute({ token, data, expiry });
+  }
+
+  /**
+   * Removes a session. An unknown or empty token is not an error.
+   *
+   * @example
+   * ```ts
+   * await store.delete(token);
+   * ```
+   */
+  async delete(token: string): Promise<void> {
+    this.#checkOpen('delete');
+    checkToken(token);
+    if (token === '') return;
+    await this.#statements.delete.execute({ token });
+  }
+
+  /**
+   * Every live session, by token. Empty when there are none.
+   *
+   * @example
+   * ```ts
+   * for (const [token, bytes] of await store.all()) console.log(token, bytes.length);
+   * ```
+   */
+  async all(): Promise<Map<string, Uint8Array>> {
+    this.#checkOpen('all');
+    const rows = await this.#statements.all.execute();
+    return new Map(rows.map((row) => [row.token, row.data]));
+  }
+
+  /**
+   * Deletes expired rows now, in batches of `cleanupBatchSize`, and returns how many went.
+   * Batches lock only rows that no other cleaner holds (`FOR UPDATE SKIP LOCKED`), so
+   * several instances may clean one table at once without waiting on each other.
+   *
+   * @example
+   * ```ts
+   * const removed = await store.deleteExpired({ onProgress: (n) => console.log(n) });
+   * ```
+   */
+  async deleteExpired(options: DeleteExpiredOptions = {}): Promise<number> {
+    this.#checkOpen('deleteExpired');
+    const { signal, onProgress } = options;
+    let deleted = 0;
+    while (!signal?.aborted) {
+      const batch = await this.#statements.deleteExpiredBatch.execute({ limit: this.#batchSize });
+      deleted += batch.length;
+      onProgress?.(deleted);
+      if (batch.length < this.#batchSize) break;
+    }
+    return deleted;
+  }
+
+  /**
+   * Stops the background cleanup and waits for a run in flight. The store still works.
+   * Safe at any time and more than once.
+   *
+   * @example
+   * ```ts
+   * afterAll(() => store.stopCleanup());
+   * ```
+   */
+  stopCleanup(): Promise<void> {
+    return this.cleanup.stop();
+  }
+
+  /**
+   * Stops the cleanup and refuses every later call with {@link StoreClosedError}. The
+   * database belongs to the caller and stays open.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', async () => { await store.close(); await pool.end(); });
+   * ```
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.cleanup.stop();
+  }
+
+  #checkOpen(method: string): void {
+    if (this.#closed) throw new StoreClosedError(method);
+  }
+}
