@@ -1,0 +1,32 @@
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+  }
+}
+
+/**
+ * Finds the PostgreSQL server the tests run against: DATABASE_URL when set, else a
+ * throwaway container where Docker runs, else a failure that says what to do.
+ */
+export default async function setup(project: TestProject) {
+  const fromEnv = process.env.DATABASE_URL;
+  if (fromEnv) {
+    project.provide('databaseUrl', fromEnv);
+    return;
+  }
+  let container: { getConnectionUri(): string; stop(): Promise<unknown> };
+  try {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    container = await new PostgreSqlContainer('postgres:15-alpine').start();
+  } catch (error) {
+    throw new Error(
+      'drizzle-pgstore tests need a PostgreSQL server: set DATABASE_URL (e.g. ' +
+        'DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test) or run a Docker engine so ' +
+        `Testcontainers can start one. Testcontainers said: ${(error as Error).message}`,
+    );
+  }
+  project.provide('databaseUrl', container.getConnectionUri());
+  return () => container.stop();
+}

@@ -1,0 +1,44 @@
+import type { Backend } from './backends.js';
+
+/** Quotes a PostgreSQL identifier, whatever it holds. */
+export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** The qualified, quoted name of a table. */
+export const qualified = (table: string, schema?: string) =>
+  schema === undefined ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`;
+
+/** The seed's DDL for a sessions table under any name, as an app's migration would make it. */
+export async function createSessionsTable(backend: Backend, table: string, schema?: string) {
+  if (schema !== undefined) await backend.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  const name = qualified(table, schema);
+  await backend.query(`CREATE TABLE ${name} (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)`);
+  await backend.query(`CREATE INDEX ${quoteIdent(`${table}_expiry_idx`)} ON ${name} (expiry)`);
+}
+
+/** Inserts rows straight into a table, bypassing the store, expiring `seconds` from the database's now. */
+export async function insertRows(backend: Backend, table: string, count: number, seconds: number, prefix = 'row') {
+  await backend.query(
+    `INSERT INTO ${table} (token, data, expiry)
+     SELECT $1::text || i, convert_to('data ' || i, 'UTF8'), current_timestamp + make_interval(secs => $2::int)
+     FROM generate_series(1, $3::int) AS i`,
+    [prefix, seconds, count],
+  );
+}
+
+/** Rows in a table, live or expired. */
+export async function countRows(backend: Backend, table = 'sessions'): Promise<number> {
+  const [row] = await backend.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM ${table}`);
+  return Number(row?.n);
+}
+
+/** The database's clock, in milliseconds since the epoch. */
+export async function databaseNow(backend: Backend): Promise<number> {
+  const [row] = await backend.query<{ ms: number | string }>(
+    'SELECT (extract(epoch FROM current_timestamp) * 1000)::float8 AS ms',
+  );
+  return Number(row?.ms);
+}
+
+/** True when two byte arrays hold the same bytes. */
+export const sameBytes = (a: Uint8Array | null, b: Uint8Array) =>
+  a !== null && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
