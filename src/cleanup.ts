@@ -26,10 +26,15 @@ export interface CleanupSchedulerOptions {
 /** Longest wait `setTimeout` honours; longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** One line on stderr, the default way a failed cleanup is reported. */
+/**
+ * One line on stderr, the default way a failed cleanup is reported. Drivers' errors are
+ * often wrapped (drizzle adds the whole query); the innermost cause says what went wrong.
+ */
 export function reportCleanupError(error: unknown): void {
-  const reason = error instanceof Error ? error.message : String(error);
-  console.error(`drizzle-pgstore: cleanup of expired sessions failed (will retry): ${reason}`);
+  let reason: unknown = error;
+  while (reason instanceof Error && reason.cause !== undefined) reason = reason.cause;
+  const text = (reason instanceof Error ? reason.message : String(reason)).replace(/\s+/g, ' ');
+  console.error(`drizzle-pgstore: cleanup of expired sessions failed (will retry): ${text}`);
 }
 
 /**

@@ -282,5 +282,20 @@ export function describeStoreContract(open: OpenBackend, { sharesAppClock = fals
       expect(store.cleanup.lastRun?.error).toBeUndefined();
       await backend.query(`DROP TABLE ${name}`);
     });
+
+    it('reports a failed cleanup run as one line on stderr by default', async () => {
+      const lines: unknown[][] = [];
+      const spy = vi.spyOn(console, 'error').mockImplementation((...args) => void lines.push(args));
+      try {
+        const store = newStore({ table: defineSessionsTable(uniqueName('missing')), cleanupInterval: 20 });
+        await vi.waitFor(() => expect(lines.length).toBeGreaterThanOrEqual(1), { timeout: 5000 });
+        await store.stopCleanup();
+        expect(lines[0]).toHaveLength(1);
+        expect(lines[0]![0]).toMatch(/^drizzle-pgstore: cleanup of expired sessions failed \(will retry\): .*missing_/);
+        expect(lines[0]![0]).not.toContain('\n');
+      } finally {
+        spy.mockRestore();
+      }
+    });
   });
 }

@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl, openNodePostgres, openPglite, uniqueName, type Backend, type OpenBackend } from './support/backends.js';
+import { describeSessionsTable, SEED_DDL } from './support/catalog.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const drizzleKit = fileURLToPath(new URL('../node_modules/drizzle-kit/bin.cjs', import.meta.url));
+
+describe.each<[string, OpenBackend]>([
+  ['PGlite', openPglite],
+  ['PostgreSQL', openNodePostgres],
+])('the shipped migration on %s', (_name, open) => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await open();
+  });
+  afterAll(() => backend?.close());
+
+  it('makes exactly the table and index of the seed DDL', async () => {
+    const seedSchema = uniqueName('seed');
+    await backend.query(`CREATE SCHEMA ${seedSchema}`);
+    await backend.query(`SET search_path TO ${seedSchema}`);
+    for (const statement of SEED_DDL) await backend.query(statement);
+    await backend.query(`SET search_path TO ${backend.schema}`);
+
+    const seed = await describeSessionsTable(backend.query, seedSchema);
+    const migrated = await describeSessionsTable(backend.query, backend.schema);
+    expect(seed).toEqual({
+      columns: [
+        { name: 'token', type: 'text', notnull: true },
+        { name: 'data', type: 'bytea', notnull: true },
+        { name: 'expiry', type: 'timestamp with time zone', notnull: true },
+      ],
+      primaryKey: 'PRIMARY KEY (token)',
+      indexes: [
+        'CREATE INDEX sessions_expiry_idx ON <table> USING btree (expiry)',
+        'CREATE UNIQUE INDEX sessions_pkey ON <table> USING btree (token)',
+      ],
+    });
+    expect(migrated).toEqual(seed);
+    await backend.query(`DROP SCHEMA ${seedSchema} CASCADE`);
+  });
+});
+
+describe('drizzle-kit', () => {
+  it('`drizzle-kit migrate` creates the table in the DATABASE_URL database', async () => {
+    const database = uniqueName('pgstore_kit');
+    const admin = new pg.Client({ connectionString: databaseUrl() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    try {
+      const url = new URL(databaseUrl());
+      url.pathname = `/${database}`;
+      const { stdout } = await run(process.execPath, [drizzleKit, 'migrate'], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: url.href },
+      });
+      expect(stdout).toMatch(/migrations applied successfully/i);
+      const client = new pg.Client({ connectionString: url.href });
+      await client.connect();
+      try {
+        const query = async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[];
+        const shape = await describeSessionsTable(query, 'public');
+        expect(shape?.columns.map((c) => c.name)).toEqual(['token', 'data', 'expiry']);
+        expect(shape?.indexes).toContain('CREATE INDEX sessions_expiry_idx ON <table> USING btree (expiry)');
+        // Its history is its own table, so an app's drizzle history cannot make it skip.
+        const history = await query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_pgstore_migrations');
+        expect(history[0]?.n).toBe(1);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
+  it("puts the table into an app's own `drizzle-kit generate` output when its schema re-exports it", async () => {
+    // Inside the package, so 'drizzle-pgstore/schema' resolves to this package's build.
+    const app = fileURLToPath(new URL(`./.tmp/${uniqueName('app')}/`, import.meta.url));
+    await mkdir(app, { recursive: true });
+    try {
+      await writeFile(
+        `${app}schema.ts`,
+        `import { pgTable, serial, text } from 'drizzle-orm/pg-core';
+export { sessions } from 'drizzle-pgstore/schema';
+export const users = pgTable('users', { id: serial('id').primaryKey(), name: text('name').notNull() });
+`,
+      );
+      await writeFile(
+        `${app}drizzle.config.ts`,
+        `export default { dialect: 'postgresql', schema: '${app}schema.ts', out: '${app}drizzle' };\n`,
+      );
+      await run(process.execPath, [drizzleKit, 'generate', `--config=${app}drizzle.config.ts`], { cwd: root });
+      const [file] = (await readdir(`${app}drizzle`)).filter((name) => name.endsWith('.sql'));
+      const migration = await readFile(`${app}drizzle/${file}`, 'utf8');
+      expect(migration).toContain('CREATE TABLE "users"');
+      expect(migration).toContain('CREATE TABLE "sessions"');
+      expect(migration).toMatch(/"data" "?bytea"? NOT NULL/);
+      expect(migration).toContain('CREATE INDEX "sessions_expiry_idx" ON "sessions" USING btree ("expiry")');
+    } finally {
+      await rm(app, { recursive: true, force: true });
+    }
+  });
+
+  it('loads drizzle-pgstore/schema with require(), as drizzle-kit does', () => {
+    const require = createRequire(import.meta.url);
+    const schema = require('drizzle-pgstore/schema') as typeof import('../src/schema.js');
+    expect(require.resolve('drizzle-pgstore/schema')).toMatch(/dist\/schema\.cjs$/);
+    expect(typeof schema.defineSessionsTable).toBe('function');
+    expect(schema.sessions.expiry.name).toBe('expiry');
+  });
+});
