@@ -4,3 +4,4 @@ export { StoreClosedError } from './errors.js';
 export { MAX_TOKEN_BYTES, DEFAULT_MAX_DATA_BYTES } from './input.js';
 export { sessions, defineSessionsTable, bytea, type SessionsTable, type SessionsTableOptions } from './schema.js';
 export type { SessionDatabase } from './statements.js';
+export { sessionStats, type SessionStats } from './stats.js';

@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { PGStore } from '../store.js';
+import { commonHelp, databaseTarget, commonOptions, nonNegativeInteger, parseOrUsage, positiveInteger, tableOption } from './args.js';
+import { openDatabase } from './database.js';
+
+export const cleanupHelp = `Usage: drizzle-pgstore cleanup [options]
+
+Deletes expired sessions once, in batches, and exits: for cron or a Kubernetes CronJob.
+Safe beside running apps and other cleaners (each batch skips rows another holds).
+Shows progress on long runs; Ctrl-C stops after the batch in flight.
+
+Options:
+  --batch-size N       rows per DELETE (default: 5000)
+  --progress-every MS  how often to show progress (default: 1000)
+  --quiet              print only the summary
+
+${commonHelp}`;
+
+const rate = (rows: number, ms: number) => Math.round(rows / Math.max(ms / 1000, 0.001));
+
+export async function cleanupCommand(
+  args: string[],
+  out: (line: string) => void,
+  progress: (line: string) => void,
+): Promise<void> {
+  const { values } = parseOrUsage(() =>
+    parseArgs({ args, options: { ...commonOptions, 'batch-size': { type: 'string' }, 'progress-every': { type: 'string' }, quiet: { type: 'boolean' } }, strict: true }),
+  );
+  if (values.help) return out(cleanupHelp);
+  const table = tableOption(values);
+  const cleanupBatchSize = positiveInteger('batch-size', values['batch-size'], 5000);
+  const progressEvery = nonNegativeInteger('progress-every', values['progress-every'], 1000);
+  const database = await openDatabase(databaseTarget(values));
+  const interrupted = new AbortController();
+  const onSigint = () => interrupted.abort();
+  process.once('SIGINT', onSigint);
+  const started = performance.now();
+  let lastReport = started;
+  try {
+    const store = new PGStore(database.db, { table, cleanupInterval: 0, cleanupBatchSize });
+    const deleted = await store.deleteExpired({
+      signal: interrupted.signal,
+      onProgress: (sofar) => {
+        const now = performance.now();
+        if (values.quiet || now - lastReport < progressEvery) return;
+        lastReport = now;
+        progress(`deleted ${sofar} rows so far (${rate(sofar, now - started)} rows/s)`);
+      },
+    });
+    const elapsed = performance.now() - started;
+    const how = interrupted.signal.aborted ? 'interrupted after deleting' : 'deleted';
+    out(`${how} ${deleted} expired rows in ${(elapsed / 1000).toFixed(1)} s (${rate(deleted, elapsed)} rows/s)`);
+    if (interrupted.signal.aborted) process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await database.close();
+  }
+}

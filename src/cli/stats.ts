@@ -1,0 +1,42 @@
+import { parseArgs } from 'node:util';
+import { sessionStats } from '../stats.js';
+import { commonHelp, databaseTarget, commonOptions, parseOrUsage, tableOption } from './args.js';
+import { openDatabase } from './database.js';
+
+export const statsHelp = `Usage: drizzle-pgstore stats [options]
+
+Shows live sessions, expired rows awaiting cleanup, the table and index size, and the
+oldest and newest expiry.
+
+Options:
+  --json               print one JSON object instead of a table
+
+${commonHelp}`;
+
+const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+
+export async function statsCommand(args: string[], out: (line: string) => void): Promise<void> {
+  const { values } = parseOrUsage(() =>
+    parseArgs({ args, options: { ...commonOptions, json: { type: 'boolean' } }, strict: true }),
+  );
+  if (values.help) return out(statsHelp);
+  const table = tableOption(values);
+  const database = await openDatabase(databaseTarget(values));
+  try {
+    const stats = await sessionStats(database.db, table);
+    if (values.json) return out(JSON.stringify(stats));
+    out(
+      [
+        `database       ${database.label}`,
+        `live sessions  ${stats.live}`,
+        `expired rows   ${stats.expired}`,
+        `table size     ${mebibytes(stats.tableBytes)}`,
+        `index size     ${mebibytes(stats.indexBytes)}`,
+        `oldest expiry  ${stats.oldestExpiry?.toISOString() ?? '-'}`,
+        `newest expiry  ${stats.newestExpiry?.toISOString() ?? '-'}`,
+      ].join('\n'),
+    );
+  } finally {
+    await database.close();
+  }
+}
