@@ -1,0 +1,58 @@
+/** The latency and throughput of one subject on one workload. */
+export interface Measurement {
+  ops: number;
+  seconds: number;
+  opsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Latencies in milliseconds, kept in a growable typed array so recording allocates rarely. */
+export class Latencies {
+  #values = new Float64Array(1 << 16);
+  #length = 0;
+
+  add(ms: number): void {
+    if (this.#length === this.#values.length) {
+      const grown = new Float64Array(this.#values.length * 2);
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    this.#values[this.#length++] = ms;
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The q-th quantile (0..1), nearest rank. */
+  quantile(q: number): number {
+    if (this.#length === 0) return Number.NaN;
+    const sorted = this.#values.slice(0, this.#length).sort();
+    return sorted[Math.min(this.#length - 1, Math.ceil(q * this.#length) - 1)]!;
+  }
+}
+
+/**
+ * Runs `op` from `concurrency` callers at once for `ms` milliseconds. Each caller passes
+ * its own running counter, so workloads can pick tokens and mixes deterministically.
+ */
+export async function runLoad(
+  op: (caller: number, i: number) => Promise<unknown>,
+  { concurrency, ms, latencies }: { concurrency: number; ms: number; latencies: Latencies },
+): Promise<{ ops: number; seconds: number }> {
+  const started = performance.now();
+  const deadline = started + ms;
+  let ops = 0;
+  const caller = async (id: number) => {
+    for (let i = 0; ; i++) {
+      const before = performance.now();
+      if (before >= deadline) return;
+      await op(id, i);
+      latencies.add(performance.now() - before);
+      ops++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, id) => caller(id)));
+  return { ops, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,159 @@
+/**
+ * npm run bench [-- --json FILE] [--scale] [--seconds S] [--rounds R]
+ *
+ * One run, one database, the same pool size and concurrency for every subject: raw pg
+ * with prepared statements (the floor), connect-pg-simple, PGStore and
+ * ExpressSessionStore. Subjects take turns in a rotating order, round by round, so drift
+ * in a noisy machine does not favour one. Only ratios within one run mean anything.
+ */
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { Latencies, runLoad, type Measurement } from './measure.js';
+import { markdownTable, withRatios } from './report.js';
+import { runScale } from './scale.js';
+import { createBenchSchema, seed } from './setup.js';
+import { connectPgSimpleSubject, pgStore, rawPg, type BenchConfig, type Subject } from './subjects.js';
+import { expressSessionStore } from './express-subject.js';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    scale: { type: 'boolean' },
+    'scale-rows': { type: 'string', default: '1000000' },
+    seconds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '32' },
+    pool: { type: 'string', default: '10' },
+    sessions: { type: 'string', default: '10000' },
+  },
+});
+
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = 'pgstore_bench';
+const config: BenchConfig = { databaseUrl, schema, poolSize: Number(values.pool) };
+const concurrency = Number(values.concurrency);
+const rounds = Number(values.rounds);
+const msPerRound = (Number(values.seconds) * 1000) / rounds;
+const sessionCount = Number(values.sessions);
+const deletesPerRun = 100_000;
+const log = (line: string) => console.error(line);
+
+interface Workload {
+  name: string;
+  /** Runs before each subject's turn, e.g. to put back rows a delete run removed. */
+  prepare?(subject: Subject): Promise<void>;
+  op(subject: Subject, caller: number, i: number): Promise<unknown>;
+}
+
+// Spreads each caller's picks over the whole set, differently per caller.
+const pick = (caller: number, i: number) => `tok${((caller * 7919 + i * 104_729) % sessionCount) + 1}`;
+
+const admin = new pg.Pool({ connectionString: databaseUrl, max: 2, options: `-c search_path=${schema}` });
+let deleted = 0;
+const workloads: Workload[] = [
+  { name: 'find hit', op: (s, c, i) => s.find(pick(c, i)) },
+  { name: 'find miss', op: (s, c, i) => s.find(`missing${c}_${i}`) },
+  { name: 'save', op: (s, c, i) => s.save(pick(c, i)) },
+  {
+    name: 'delete',
+    prepare: async (s) => {
+      deleted = 0;
+      await seed(admin, s.table, { prefix: 'del', count: deletesPerRun, seconds: 86_400 });
+    },
+    op: (s) => s.delete(`del${(deleted++ % deletesPerRun) + 1}`),
+  },
+  { name: 'request mix', op: (s, c, i) => s.request(pick(c, i), i) },
+];
+
+async function main() {
+  log(`bench: schema ${schema} on ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+  await createBenchSchema(databaseUrl, schema);
+  const subjects = [rawPg(config), connectPgSimpleSubject(config), pgStore(config), expressSessionStore(config)];
+  for (const table of ['sessions', 'session'] as const) {
+    await seed(admin, table, { prefix: 'tok', count: sessionCount, seconds: 86_400 });
+  }
+  await admin.query('VACUUM ANALYZE sessions');
+  await admin.query('VACUUM ANALYZE session');
+
+  const results: Array<Measurement & { workload: string; subject: string }> = [];
+  for (const workload of workloads) {
+    const totals = new Map(subjects.map((s) => [s, { ops: 0, seconds: 0, latencies: new Latencies() }]));
+    for (let round = 0; round < rounds; round++) {
+      // Rotate, and reverse every other round, so each subject runs early and late.
+      const order = subjects.map((_, k) => subjects[(k + round) % subjects.length]!);
+      if (round % 2 === 1) order.reverse();
+      for (const subject of order) {
+        await workload.prepare?.(subject);
+        if (round === 0) {
+          await runLoad((c, i) => workload.op(subject, c, i), { concurrency, ms: 300, latencies: new Latencies() });
+          await workload.prepare?.(subject);
+        }
+        const total = totals.get(subject)!;
+        const { ops, seconds } = await runLoad((c, i) => workload.op(subject, c, i), {
+          concurrency,
+          ms: msPerRound,
+          latencies: total.latencies,
+        });
+        total.ops += ops;
+        total.seconds += seconds;
+      }
+    }
+    for (const subject of subjects) {
+      const { ops, seconds, latencies } = totals.get(subject)!;
+      results.push({
+        workload: workload.name,
+        subject: subject.name,
+        ops,
+        seconds,
+        opsPerSecond: ops / seconds,
+        p50Ms: latencies.quantile(0.5),
+        p99Ms: latencies.quantile(0.99),
+      });
+    }
+    log(`bench: ${workload.name} done`);
+  }
+  await Promise.all(subjects.map((s) => s.close()));
+
+  const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v;
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: pgVersion,
+  };
+  const rows = withRatios(results);
+  const settings = { poolSize: config.poolSize, concurrency, sessions: sessionCount, seconds: Number(values.seconds), rounds };
+  console.log(
+    `\n${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, PostgreSQL ${machine.postgres}; ` +
+      `pool ${settings.poolSize}, ${concurrency} concurrent callers, ${sessionCount} sessions, ` +
+      `${settings.seconds} s per subject and workload in ${rounds} rounds\n`,
+  );
+  console.log(markdownTable(rows));
+
+  const scale = values.scale
+    ? await runScale({ ...config, concurrency, ms: 3000, rows: Number(values['scale-rows']), log })
+    : undefined;
+  if (scale) {
+    const f = (n: number) => n.toFixed(2);
+    console.log(`
+| scale run | figure |
+| --- | --- |
+| find p50 / p99 at 10k rows | ${f(scale.findAt10k.p50Ms)} / ${f(scale.findAt10k.p99Ms)} ms |
+| find p50 / p99 at ${values['scale-rows']} rows | ${f(scale.findAt1M.p50Ms)} / ${f(scale.findAt1M.p99Ms)} ms (p50 ${f(scale.findAt1M.p50Ms / scale.findAt10k.p50Ms)}× of 10k) |
+| cleanup of ${scale.cleanup.rows} expired beside 100k live | ${f(scale.cleanup.seconds)} s, ${Math.round(scale.cleanup.rowsPerSecond)} rows/s |
+| find p99 idle / during that cleanup | ${f(scale.cleanup.findP99IdleMs)} / ${f(scale.cleanup.findP99DuringMs)} ms (${f(scale.cleanup.findP99DuringMs / scale.cleanup.findP99IdleMs)}×) |
+| peak memory growth during cleanup | ${f(scale.cleanup.peakMemoryGrowthMB)} MB |
+| one cleaner / four cleaners at once | ${f(scale.cleaners.oneSeconds)} / ${f(scale.cleaners.fourSeconds)} s, four removed ${scale.cleaners.fourRemoved}, errors: ${scale.cleaners.errors.length} |`);
+  }
+  if (values.json) {
+    await writeFile(values.json, `${JSON.stringify({ machine, settings, results: rows, scale }, null, 2)}\n`);
+    log(`bench: wrote ${values.json}`);
+  }
+  await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+  await admin.end();
+}
+
+await main();

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { migrationsFolder, migrationsTable } from '../src/cli/database.js';
+import { sessionObject, sessionBytes } from './subjects.js';
+
+/** Recreates the bench schema with our table (from the shipped migration) and connect-pg-simple's (from its table.sql). */
+export async function createBenchSchema(databaseUrl: string, schema: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, options: `-c search_path=${schema}` });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+    await migrate(drizzle(pool), { migrationsFolder, migrationsTable, migrationsSchema: schema });
+    const require = createRequire(import.meta.url);
+    const tableSql = await readFile(require.resolve('connect-pg-simple/table.sql'), 'utf8');
+    // WITH (OIDS=FALSE) is the PostgreSQL 11-era default spelled out; 12+ still accepts it.
+    await pool.query(tableSql);
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * Fills a table with `count` rows named `<prefix><i>` expiring `seconds` from now, in the
+ * table's own format, in one statement.
+ */
+export async function seed(
+  pool: pg.Pool,
+  table: 'sessions' | 'session',
+  { prefix, count, seconds }: { prefix: string; count: number; seconds: number },
+): Promise<void> {
+  if (table === 'sessions') {
+    await pool.query(
+      `INSERT INTO sessions (token, data, expiry)
+       SELECT $1 || i, $2::bytea, current_timestamp + make_interval(secs => $3)
+       FROM generate_series(1, $4::int) i
+       ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
+      [prefix, Buffer.from(sessionBytes()), seconds, count],
+    );
+  } else {
+    await pool.query(
+      `INSERT INTO session (sid, sess, expire)
+       SELECT $1 || i, $2::json, localtimestamp + make_interval(secs => $3)
+       FROM generate_series(1, $4::int) i
+       ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expire = excluded.expire`,
+      [prefix, JSON.stringify(sessionObject()), seconds, count],
+    );
+  }
+}

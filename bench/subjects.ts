@@ -1,0 +1,139 @@
+import { promisify } from 'node:util';
+import connectPgSimple from 'connect-pg-simple';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import session from 'express-session';
+import pg from 'pg';
+import { PGStore } from '../src/index.js';
+
+/** What every subject is measured on. A "request" is what one HTTP request costs the store. */
+export interface Subject {
+  name: string;
+  /** The table the subject reads and writes, for seeding. */
+  table: 'sessions' | 'session';
+  find(token: string): Promise<unknown>;
+  save(token: string): Promise<unknown>;
+  delete(token: string): Promise<unknown>;
+  /** One request of the mix: always a read, and on every fifth a write of a changed session. */
+  request(token: string, i: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface BenchConfig {
+  databaseUrl: string;
+  schema: string;
+  poolSize: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** A session object of about 300 bytes of JSON, as an app would keep. */
+export function sessionObject(): session.SessionData & Record<string, unknown> {
+  return {
+    cookie: { originalMaxAge: DAY_MS, expires: new Date(Date.now() + DAY_MS), httpOnly: true, path: '/' },
+    user: { id: 4711, name: 'Ada Lovelace', email: 'ada@example.com', roles: ['admin', 'editor'] },
+    cart: [{ sku: 'A-100', qty: 2 }, { sku: 'B-220', qty: 1 }],
+    csrf: 'c8f3b1d2e4a5968778695a4b3c2d1e0f',
+    flash: null,
+    visits: 17,
+    lastPath: '/dashboard/reports?page=2',
+  } as session.SessionData & Record<string, unknown>;
+}
+
+/** The same session as bytes, for the byte-level subjects. */
+export const sessionBytes = () => new TextEncoder().encode(JSON.stringify(sessionObject()));
+
+const newPool = ({ databaseUrl, schema, poolSize }: BenchConfig) => {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, options: `-c search_path=${schema}` });
+  pool.on('error', () => {});
+  return pool;
+};
+
+/** The floor: node-postgres with named prepared statements, no library in between. */
+export function rawPg(config: BenchConfig): Subject {
+  const pool = newPool(config);
+  const bytes = Buffer.from(sessionBytes());
+  const find = (token: string) =>
+    pool.query({
+      name: 'bench_raw_find',
+      text: 'SELECT data FROM sessions WHERE token = $1 AND current_timestamp < expiry',
+      values: [token],
+    });
+  const save = (token: string) =>
+    pool.query({
+      name: 'bench_raw_save',
+      text: `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
+             ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
+      values: [token, bytes, new Date(Date.now() + DAY_MS)],
+    });
+  return {
+    name: 'raw pg',
+    table: 'sessions',
+    find,
+    save,
+    delete: (token) => pool.query({ name: 'bench_raw_delete', text: 'DELETE FROM sessions WHERE token = $1', values: [token] }),
+    request: async (token, i) => {
+      await find(token);
+      if (i % 5 === 0) await save(token);
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** PGStore on drizzle's node-postgres driver. */
+export function pgStore(config: BenchConfig): Subject {
+  const pool = newPool(config);
+  const store = new PGStore(drizzle(pool), { cleanupInterval: 0 });
+  const bytes = sessionBytes();
+  const save = (token: string) => store.save(token, bytes, new Date(Date.now() + DAY_MS));
+  return {
+    name: 'PGStore',
+    table: 'sessions',
+    find: (token) => store.find(token),
+    save,
+    delete: (token) => store.delete(token),
+    request: async (token, i) => {
+      await store.find(token);
+      if (i % 5 === 0) await save(token);
+    },
+    close: async () => {
+      await store.close();
+      await pool.end();
+    },
+  };
+}
+
+/** Adapts an express-session store's callback methods to promises. */
+function sessionStoreSubject(name: string, store: session.Store, close: () => Promise<void>): Subject {
+  const get = promisify(store.get.bind(store));
+  const set = promisify(store.set.bind(store));
+  const destroy = promisify(store.destroy.bind(store));
+  const touch = store.touch ? promisify(store.touch.bind(store)) : undefined;
+  const data = sessionObject();
+  return {
+    name,
+    table: name === 'connect-pg-simple' ? 'session' : 'sessions',
+    find: (sid) => get(sid),
+    save: (sid) => set(sid, data),
+    delete: (sid) => destroy(sid),
+    // What express-session does with resave: false: load, then save a changed session
+    // or touch an unchanged one.
+    request: async (sid, i) => {
+      const loaded = (await get(sid)) ?? data;
+      if (i % 5 === 0) await set(sid, loaded);
+      else await touch?.(sid, loaded);
+    },
+    close,
+  };
+}
+
+/** connect-pg-simple 10, with its own pool of the same size. */
+export function connectPgSimpleSubject(config: BenchConfig): Subject {
+  const pool = newPool(config);
+  const Store = connectPgSimple(session);
+  const store = new Store({ pool, schemaName: config.schema, tableName: 'session', pruneSessionInterval: false });
+  return sessionStoreSubject('connect-pg-simple', store, async () => {
+    await pool.end();
+  });
+}
+
+export { sessionStoreSubject };
