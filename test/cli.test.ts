@@ -57,11 +57,15 @@ async function pgliteTarget(): Promise<Target> {
 }
 
 async function postgresTarget(): Promise<Target> {
-  const schema = uniqueName('pgstore_cli');
+  // A database of its own: the CLI keeps its migration history in drizzle.*, which a
+  // schema of its own would share with whatever else ran on this server before.
+  const database = uniqueName('pgstore_cli');
+  const admin = new pg.Client({ connectionString: databaseUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
   const url = new URL(databaseUrl());
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  url.pathname = `/${database}`;
   const pool = new pg.Pool({ connectionString: url.href });
-  await pool.query(`CREATE SCHEMA ${schema}`);
   const exec = async (text: string) => {
     const results = await pool.query(text);
     const last = Array.isArray(results) ? results.at(-1) : results;
@@ -72,8 +76,9 @@ async function postgresTarget(): Promise<Target> {
     env: { DATABASE_URL: url.href },
     exec,
     done: async () => {
-      await pool.query(`DROP SCHEMA ${schema} CASCADE`);
       await pool.end();
+      await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
+      await admin.end();
     },
   };
 }
