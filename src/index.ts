@@ -1,4 +1,5 @@
-export { PGStore, type PGStoreOptions, type DeleteExpiredOptions } from './store.js';
+export { PGStore, type PGStoreOptions, type DeleteExpiredOptions, type TouchOptions } from './store.js';
+export { hashToken } from './token-hash.js';
 export { CleanupScheduler, type CleanupRun, type CleanupSchedulerOptions } from './cleanup.js';
 export { StoreClosedError } from './errors.js';
 export { MAX_TOKEN_BYTES, DEFAULT_MAX_DATA_BYTES } from './input.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, notBetween, sql } from 'drizzle-orm';
 import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SessionsTable } from './schema.js';
 
@@ -31,6 +31,8 @@ const excluded = (column: PgColumn) => sql`excluded.${sql.identifier(column.name
  */
 export function buildStatements(db: SessionDatabase, table: SessionsTable, prepare: boolean) {
   const token = sql.placeholder('token');
+  // A placeholder bound to the column, so a Date is encoded as the column encodes it.
+  const expiryParam = (name: string) => sql`${sql.param(sql.placeholder(name), table.expiry)}`;
   const unexpired = lt(now, table.expiry);
 
   // drizzle runs a query unnamed (unprepared) when its name is undefined, on every
@@ -63,8 +65,27 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
           set: { data: excluded(table.data), expiry: excluded(table.expiry) },
         }),
     ),
+    // Writes only when the new expiry falls outside [earliest, latest], so a touch that
+    // would barely move it leaves the row (and its heap page) alone.
+    touch: named(
+      'touch',
+      db
+        .update(table)
+        .set({ expiry: expiryParam('expiry') })
+        .where(
+          and(
+            eq(table.token, token),
+            unexpired,
+            notBetween(table.expiry, expiryParam('earliest'), expiryParam('latest')),
+          ),
+        )
+        .returning({ touched: sql<1>`1` }),
+    ),
     delete: named('delete', db.delete(table).where(eq(table.token, token))),
+    clear: named('clear', db.delete(table)),
     all: named('all', db.select({ token: table.token, data: table.data }).from(table).where(unexpired)),
+    tokens: named('tokens', db.select({ token: table.token }).from(table).where(unexpired)),
+    count: named('count', db.select({ count: sql<number>`count(*)::int` }).from(table).where(unexpired)),
     deleteExpiredBatch: named(
       'delete_expired',
       db

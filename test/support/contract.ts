@@ -298,4 +298,73 @@ export function describeStoreContract(open: OpenBackend, { sharesAppClock = fals
       }
     });
   });
+
+  describe('beyond pgstore: touch, tokens, count, clear', () => {
+    const expiryOf = async (token: string) => {
+      const [row] = await backend.query<{ ms: number | string }>(
+        'SELECT (extract(epoch FROM expiry) * 1000)::float8 AS ms FROM sessions WHERE token = $1',
+        [token],
+      );
+      return row === undefined ? undefined : Number(row.ms);
+    };
+    /** Row versions: a rewritten row gets a new xmin. */
+    const versionOf = async (token: string) =>
+      (await backend.query<{ v: string }>('SELECT xmin::text AS v FROM sessions WHERE token = $1', [token]))[0]?.v;
+
+    it('touch moves the expiry of a live session and keeps its data', async () => {
+      const store = newStore();
+      await store.save('t', bytes('kept'), inOneHour());
+      const later = new Date(Date.now() + 7_200_000);
+      expect(await store.touch('t', later)).toBe(true);
+      expect(await expiryOf('t')).toBe(later.getTime());
+      expect(sameBytes(await store.find('t'), bytes('kept'))).toBe(true);
+    });
+
+    it('touch leaves the row unwritten when the expiry moves by minChange or less, and writes it beyond', async () => {
+      const store = newStore();
+      const first = inOneHour();
+      await store.save('t', bytes('x'), first);
+      const before = await versionOf('t');
+      const near = new Date(first.getTime() + 60_000);
+      expect(await store.touch('t', near, { minChange: 60_000 })).toBe(false);
+      expect(await store.touch('t', new Date(first.getTime() - 60_000), { minChange: 60_000 })).toBe(false);
+      expect(await versionOf('t')).toBe(before);
+      expect(await expiryOf('t')).toBe(first.getTime());
+      const far = new Date(first.getTime() + 60_001);
+      expect(await store.touch('t', far, { minChange: 60_000 })).toBe(true);
+      expect(await versionOf('t')).not.toBe(before);
+      expect(await expiryOf('t')).toBe(far.getTime());
+      expect(await store.touch('t', far)).toBe(false);
+    });
+
+    it('touch does not revive or create a session', async () => {
+      await insertRows(backend, 'sessions', 1, -60, 'gone_');
+      const store = newStore();
+      expect(await store.touch('gone_1', inOneHour())).toBe(false);
+      expect(await store.find('gone_1')).toBeNull();
+      expect(await store.touch('never', inOneHour())).toBe(false);
+      expect(await store.touch('', inOneHour())).toBe(false);
+      expect(await countRows(backend)).toBe(1);
+    });
+
+    it('touch refuses bad input before any query', async () => {
+      const store = newStore();
+      await store.save('t', bytes('x'), inOneHour());
+      await expect(store.touch(42 as never, inOneHour())).rejects.toThrow(TypeError);
+      await expect(store.touch('t', new Date(Number.NaN))).rejects.toThrow(/expiry is an invalid Date/);
+      await expect(store.touch('t', inOneHour(), { minChange: -1 })).rejects.toThrow(/minChange/);
+    });
+
+    it('tokens and count see live sessions only; clear removes every row', async () => {
+      await insertRows(backend, 'sessions', 3, 60, 'live_');
+      await insertRows(backend, 'sessions', 2, -60, 'dead_');
+      const store = newStore();
+      expect((await store.tokens()).sort()).toEqual(['live_1', 'live_2', 'live_3']);
+      expect(await store.count()).toBe(3);
+      await store.clear();
+      expect(await countRows(backend)).toBe(0);
+      expect(await store.count()).toBe(0);
+      expect(await store.tokens()).toEqual([]);
+    });
+  });
 }
