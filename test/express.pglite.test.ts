@@ -1,0 +1,6 @@
+import { describe } from 'vitest';
+import { openPglite } from './support/backends.js';
+import { expressFramework } from './support/session-apps.js';
+import { describeSessionLifecycle } from './support/session-suite.js';
+
+describe('express-session on PGlite', () => describeSessionLifecycle(expressFramework, openPglite));

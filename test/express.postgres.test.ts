@@ -1,0 +1,6 @@
+import { describe } from 'vitest';
+import { openNodePostgres } from './support/backends.js';
+import { expressFramework } from './support/session-apps.js';
+import { describeSessionLifecycle } from './support/session-suite.js';
+
+describe('express-session on PostgreSQL (node-postgres)', () => describeSessionLifecycle(expressFramework, openNodePostgres));

@@ -1,0 +1,6 @@
+import { describe } from 'vitest';
+import { openPglite } from './support/backends.js';
+import { fastifyFramework } from './support/session-apps.js';
+import { describeSessionLifecycle } from './support/session-suite.js';
+
+describe('@fastify/session on PGlite', () => describeSessionLifecycle(fastifyFramework, openPglite));

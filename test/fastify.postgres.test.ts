@@ -1,0 +1,6 @@
+import { describe } from 'vitest';
+import { openNodePostgres } from './support/backends.js';
+import { fastifyFramework } from './support/session-apps.js';
+import { describeSessionLifecycle } from './support/session-suite.js';
+
+describe('@fastify/session on PostgreSQL (node-postgres)', () => describeSessionLifecycle(fastifyFramework, openNodePostgres));
