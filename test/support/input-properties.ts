@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it, onTestFinished } from 'vitest';
 import { defineSessionsTable, PGStore, type PGStoreOptions } from '../../src/index.js';
 import { uniqueName, type Backend, type OpenBackend } from './backends.js';
 import { countRows, createSessionsTable, qualified, sameBytes } from './sql.js';
@@ -254,7 +254,19 @@ export function describeInputProperties(open: OpenBackend, { stripsLeadingBom = 
     );
   });
 
-  it('stores every expiry from year 0001 to 9999 to the millisecond, and refuses any other date', async () => {
+  // node-postgres writes a bare Date in local time with a whole-minute offset, which shifts
+  // dates from before time zones (local mean time, e.g. +00:19:32 in Amsterdam) by seconds.
+  // The store sends ISO strings in UTC (drizzle's timestamp column does), so the zone the app
+  // runs in must not matter: try one whose old offsets have seconds.
+  it.each(['UTC', 'Europe/Amsterdam'])('stores every expiry from year 0001 to 9999 to the millisecond, and refuses any other date (TZ=%s)', async (zone) => {
+    const appZone = process.env.TZ;
+    process.env.TZ = zone;
+    onTestFinished(() => {
+      if (appZone === undefined) delete process.env.TZ;
+      else process.env.TZ = appZone;
+    });
+    // The switch took effect: in 1850, Amsterdam ran ahead of UTC.
+    expect(new Date('1850-01-01T00:00:00Z').getTimezoneOffset() < 0).toBe(zone !== 'UTC');
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
