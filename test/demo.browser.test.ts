@@ -60,7 +60,7 @@ it('keeps a browser signed in across reloads and a server restart, then signs it
   expect(others).toEqual([]);
   expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
   // HttpOnly as the page sees it: scripts cannot read the session id.
-  expect(await page.evaluate(() => document.cookie)).not.toContain('demo.sid');
+  expect(await page.evaluate<string>('document.cookie')).not.toContain('demo.sid');
 
   // Same data folder, new process (and a new port: cookies do not care about ports).
   expect(await demo.stop()).toEqual({ code: 0, killed: false });
