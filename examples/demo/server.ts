@@ -68,6 +68,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Bad settings and unreachable databases get one line, not a stack trace.
-  console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (set PORT to another port, or 0 for any free one)' : '';
+  console.error(`demo: ${message}${hint}`);
   process.exit(1);
 });
