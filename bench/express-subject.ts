@@ -1,7 +1,14 @@
-import type { BenchConfig, Subject } from './subjects.js';
-import { pgStore } from './subjects.js';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { ExpressSessionStore } from '../src/express.js';
+import { PGStore } from '../src/index.js';
+import { newPool, sessionStoreSubject, type BenchConfig, type Subject } from './subjects.js';
 
-/** Placeholder until the express adapter lands: measured as PGStore. */
+/** ExpressSessionStore with its defaults, over a PGStore on its own pool. */
 export function expressSessionStore(config: BenchConfig): Subject {
-  return { ...pgStore(config), name: 'ExpressSessionStore' };
+  const pool = newPool(config);
+  const store = new PGStore(drizzle(pool), { cleanupInterval: 0 });
+  return sessionStoreSubject('ExpressSessionStore', new ExpressSessionStore(store), async () => {
+    await store.close();
+    await pool.end();
+  });
 }

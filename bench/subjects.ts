@@ -42,7 +42,7 @@ export function sessionObject(): session.SessionData & Record<string, unknown> {
 /** The same session as bytes, for the byte-level subjects. */
 export const sessionBytes = () => new TextEncoder().encode(JSON.stringify(sessionObject()));
 
-const newPool = ({ databaseUrl, schema, poolSize }: BenchConfig) => {
+export const newPool = ({ databaseUrl, schema, poolSize }: BenchConfig) => {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, options: `-c search_path=${schema}` });
   pool.on('error', () => {});
   return pool;
@@ -118,7 +118,9 @@ function sessionStoreSubject(name: string, store: session.Store, close: () => Pr
     // What express-session does with resave: false: load, then save a changed session
     // or touch an unchanged one.
     request: async (sid, i) => {
-      const loaded = (await get(sid)) ?? data;
+      const loaded = ((await get(sid)) ?? data) as session.SessionData;
+      // express-session slides a maxAge cookie on every request before it saves or touches.
+      loaded.cookie.expires = new Date(Date.now() + DAY_MS);
       if (i % 5 === 0) await set(sid, loaded);
       else await touch?.(sid, loaded);
     },

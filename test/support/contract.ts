@@ -9,13 +9,17 @@ const inOneHour = () => new Date(Date.now() + 3_600_000);
 /**
  * The behaviour every backend must show: SCS pgstore's own tests, ported, and what a
  * Node session store adds to them. `sharesAppClock` marks an in-process database, whose
- * clock is the app's.
+ * clock is the app's; `storeOptions` go to every store the suite makes (e.g.
+ * `preparedStatements: false` behind PgBouncer).
  */
-export function describeStoreContract(open: OpenBackend, { sharesAppClock = false } = {}) {
+export function describeStoreContract(
+  open: OpenBackend,
+  { sharesAppClock = false, storeOptions = {} as PGStoreOptions } = {},
+) {
   let backend: Backend;
   const stores: PGStore[] = [];
   const newStore = (options: PGStoreOptions = {}) => {
-    const store = new PGStore(backend.db, { cleanupInterval: 0, ...options });
+    const store = new PGStore(backend.db, { cleanupInterval: 0, ...storeOptions, ...options });
     stores.push(store);
     return store;
   };

@@ -1,0 +1,105 @@
+/**
+ * Options of the express-session adapter, checked once in the constructor so that a
+ * mistake fails at start-up, not on the first request.
+ */
+import type { SessionData } from 'express-session';
+
+/**
+ * Turns a session into text and back. The text is stored as UTF-8 bytes in `data`.
+ *
+ * @example
+ * ```ts
+ * import superjson from 'superjson';
+ * const serializer: SessionSerializer = { stringify: superjson.stringify, parse: superjson.parse };
+ * ```
+ */
+export interface SessionSerializer {
+  stringify(session: SessionData): string;
+  parse(text: string): SessionData;
+}
+
+/**
+ * Options of an {@link ExpressSessionStore}; every one has a default.
+ *
+ * @example
+ * ```ts
+ * new ExpressSessionStore(store, { ttl: 8 * 3600, touchAfter: 300 });
+ * ```
+ */
+export interface ExpressSessionStoreOptions {
+  /**
+   * Lifetime in seconds of a session whose cookie has no expiry (no `maxAge`), or a
+   * function of the session that gives it. Default 86400 (one day).
+   */
+  ttl?: number | ((session: SessionData) => number);
+  /**
+   * Seconds a `touch` may move the stored expiry without writing the row. Default 60, but
+   * never more than a tenth of the session's remaining lifetime, so short sessions still
+   * slide. 0 writes on every touch that changes the expiry.
+   */
+  touchAfter?: number;
+  /** Makes `touch` do nothing: an unmodified session keeps the expiry it was saved with. Default false. */
+  disableTouch?: boolean;
+  /** How sessions become text and back. Default `JSON`. */
+  serializer?: SessionSerializer;
+  /**
+   * Told of each stored session that could not be read (not UTF-8, or `parse` threw or gave
+   * no object). `get` deletes such a row and answers "no session". Default: one line on stderr.
+   */
+  onUnreadable?: (sid: string, error: unknown) => void;
+}
+
+/** The options with defaults filled in and every value checked. */
+export interface ResolvedExpressOptions {
+  /** Lifetime in milliseconds of a session whose cookie has no expiry. */
+  ttlMs(session: SessionData): number;
+  touchAfterMs: number;
+  disableTouch: boolean;
+  serializer: SessionSerializer;
+  onUnreadable: (sid: string, error: unknown) => void;
+}
+
+export const DEFAULT_TTL_SECONDS = 86_400;
+export const DEFAULT_TOUCH_AFTER_SECONDS = 60;
+
+/** The default `onUnreadable`: one line on stderr, naming no session id (it is a credential). */
+export function reportUnreadableSession(_sid: string, error: unknown): void {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
+  console.error(`drizzle-pgstore: deleted a stored session that could not be read: ${text}`);
+}
+
+/** Refuses a number of seconds that is not one (negative, NaN, infinite or not a number). */
+export function checkSeconds(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`drizzle-pgstore: ${name} must be a finite number of seconds, 0 or more, got ${String(value)}`);
+  }
+}
+
+export function resolveExpressOptions(options: ExpressSessionStoreOptions): ResolvedExpressOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('drizzle-pgstore: ExpressSessionStore options must be an object');
+  }
+  const { ttl = DEFAULT_TTL_SECONDS, touchAfter = DEFAULT_TOUCH_AFTER_SECONDS, disableTouch = false } = options;
+  let ttlMs: ResolvedExpressOptions['ttlMs'];
+  if (typeof ttl === 'function') {
+    ttlMs = (session) => {
+      const seconds = ttl(session);
+      checkSeconds('ttl()', seconds);
+      return seconds * 1000;
+    };
+  } else {
+    checkSeconds('ttl', ttl);
+    ttlMs = () => ttl * 1000;
+  }
+  checkSeconds('touchAfter', touchAfter);
+  if (typeof disableTouch !== 'boolean') {
+    throw new TypeError(`drizzle-pgstore: disableTouch must be a boolean, got ${typeof disableTouch}`);
+  }
+  const serializer = options.serializer ?? JSON;
+  if (typeof serializer?.stringify !== 'function' || typeof serializer.parse !== 'function') {
+    throw new TypeError('drizzle-pgstore: serializer must have stringify(session) and parse(text) functions');
+  }
+  const onUnreadable = options.onUnreadable ?? reportUnreadableSession;
+  if (typeof onUnreadable !== 'function') throw new TypeError('drizzle-pgstore: onUnreadable must be a function');
+  return { ttlMs, touchAfterMs: touchAfter * 1000, disableTouch, serializer, onUnreadable };
+}

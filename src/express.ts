@@ -1,0 +1,248 @@
+/**
+ * The store that express-session and @fastify/session take, over a {@link PGStore}.
+ * Only this entry point (`drizzle-pgstore/express`) loads express-session.
+ */
+import session from 'express-session';
+import type { SessionData } from 'express-session';
+import {
+  resolveExpressOptions,
+  type ExpressSessionStoreOptions,
+  type ResolvedExpressOptions,
+} from './express-options.js';
+import type { PGStore } from './store.js';
+
+export {
+  DEFAULT_TOUCH_AFTER_SECONDS,
+  DEFAULT_TTL_SECONDS,
+  reportUnreadableSession,
+  type ExpressSessionStoreOptions,
+  type SessionSerializer,
+} from './express-options.js';
+export type { SessionData } from 'express-session';
+
+/** What express-session hands each method: an error first, then the result. */
+export type SessionCallback<T> = (error: unknown, result?: T) => void;
+
+const utf8 = new TextEncoder();
+// fatal: bytes that are not UTF-8 make the row unreadable rather than silently mangled.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A part of a cookie's expiry that may arrive as a Date, or as text or a number once serialised. */
+function cookieExpiry(data: SessionData): Date | null {
+  const expires: unknown = data?.cookie?.expires;
+  if (expires === null || expires === undefined || expires === false) return null;
+  const date = expires instanceof Date ? expires : new Date(expires as string | number);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/**
+ * Settles `work` both ways express-session and promise users expect: the callback, when
+ * given, is called once with the outcome outside the promise chain (so a throw in it is
+ * not swallowed), and the returned promise carries the same outcome without ever being
+ * reported as an unhandled rejection in that case.
+ */
+function settle<T>(work: Promise<T>, callback: SessionCallback<T> | undefined): Promise<T> {
+  if (callback) {
+    work.then(
+      (result) => process.nextTick(callback, null, result),
+      (error: unknown) => process.nextTick(callback, error),
+    );
+  }
+  return work;
+}
+
+/**
+ * An express-session store (it works unchanged with @fastify/session) that keeps
+ * sessions in a {@link PGStore}: one row per session, JSON as UTF-8 bytes in `data`, the
+ * cookie's expiry (or `ttl`) in `expiry`. `touch` writes the row only when the expiry
+ * would move by more than `touchAfter`, so unmodified requests cost no writes.
+ *
+ * Every method takes express-session's callback and also returns a promise.
+ *
+ * @example
+ * ```ts
+ * import session from 'express-session';
+ * import { ExpressSessionStore } from 'drizzle-pgstore/express';
+ *
+ * app.use(session({ store: new ExpressSessionStore(new PGStore(db)), secret, resave: false, saveUninitialized: false }));
+ * ```
+ */
+export class ExpressSessionStore extends session.Store {
+  /** The PGStore sessions are kept in. */
+  readonly store: PGStore;
+  readonly #options: ResolvedExpressOptions;
+
+  constructor(store: PGStore, options: ExpressSessionStoreOptions = {}) {
+    super();
+    if (typeof store?.find !== 'function' || typeof store.touch !== 'function') {
+      throw new TypeError('drizzle-pgstore: ExpressSessionStore needs a PGStore');
+    }
+    this.store = store;
+    this.#options = resolveExpressOptions(options);
+  }
+
+  /**
+   * The live session with this id, or `null` when it is missing, expired or unreadable.
+   * An unreadable row is deleted and reported to `onUnreadable`.
+   *
+   * @example
+   * ```ts
+   * const data = await sessions.get(req.sessionID); // SessionData | null
+   * ```
+   */
+  override get(sid: string, callback?: SessionCallback<SessionData | null>): Promise<SessionData | null> {
+    return settle(this.#get(sid), callback);
+  }
+
+  /**
+   * Stores a session, expiring with its cookie or after `ttl`. A session whose expiry
+   * has passed is deleted instead.
+   *
+   * @example
+   * ```ts
+   * await sessions.set(sid, { cookie: new session.Cookie(), userId: 42 });
+   * ```
+   */
+  override set(sid: string, data: SessionData, callback?: SessionCallback<void>): Promise<void> {
+    return settle(this.#set(sid, data), callback);
+  }
+
+  /**
+   * Deletes a session; a missing one is not an error.
+   *
+   * @example
+   * ```ts
+   * await sessions.destroy(req.sessionID);
+   * ```
+   */
+  override destroy(sid: string, callback?: SessionCallback<void>): Promise<void> {
+    return settle(this.store.delete(sid), callback);
+  }
+
+  /**
+   * Slides a live session's expiry without rewriting its data, and only when it would move
+   * by more than `touchAfter` (at most a tenth of the remaining lifetime). Resolves to
+   * whether the row was written. Does nothing with `disableTouch`.
+   *
+   * @example
+   * ```ts
+   * const written = await sessions.touch(req.sessionID, req.session);
+   * ```
+   */
+  override touch(sid: string, data: SessionData, callback?: SessionCallback<boolean>): Promise<boolean> {
+    return settle(this.#touch(sid, data), callback);
+  }
+
+  /**
+   * Every live, readable session, keyed by session id (by its SHA-256 hash when the
+   * PGStore has `hashTokens`).
+   *
+   * @example
+   * ```ts
+   * const byId = await sessions.all(); // Record<string, SessionData>
+   * ```
+   */
+  override all(callback?: SessionCallback<Record<string, SessionData>>): Promise<Record<string, SessionData>> {
+    return settle(this.#all(), callback);
+  }
+
+  /**
+   * How many live sessions there are.
+   *
+   * @example
+   * ```ts
+   * const signedIn = await sessions.length();
+   * ```
+   */
+  override length(callback?: SessionCallback<number>): Promise<number> {
+    return settle(this.store.count(), callback);
+  }
+
+  /**
+   * Deletes every session: everyone is signed out.
+   *
+   * @example
+   * ```ts
+   * await sessions.clear();
+   * ```
+   */
+  override clear(callback?: SessionCallback<void>): Promise<void> {
+    return settle(this.store.clear(), callback);
+  }
+
+  /**
+   * The ids of every live session (their SHA-256 hashes when the PGStore has `hashTokens`).
+   *
+   * @example
+   * ```ts
+   * const ids = await sessions.ids(); // string[]
+   * ```
+   */
+  ids(callback?: SessionCallback<string[]>): Promise<string[]> {
+    return settle(this.store.tokens(), callback);
+  }
+
+  async #get(sid: string): Promise<SessionData | null> {
+    const bytes = await this.store.find(sid);
+    if (bytes === null) return null;
+    const data = this.#read(bytes);
+    if (data instanceof Error) {
+      await this.store.delete(sid);
+      this.#options.onUnreadable(sid, data);
+      return null;
+    }
+    return data;
+  }
+
+  async #set(sid: string, data: SessionData): Promise<void> {
+    const expiry = this.#expiry(data);
+    if (expiry.getTime() <= Date.now()) {
+      await this.store.delete(sid);
+      return;
+    }
+    const text = this.#options.serializer.stringify(data);
+    if (typeof text !== 'string') {
+      throw new TypeError(`drizzle-pgstore: serializer.stringify must return a string, got ${typeof text}`);
+    }
+    await this.store.save(sid, utf8.encode(text), expiry);
+  }
+
+  async #touch(sid: string, data: SessionData): Promise<boolean> {
+    if (this.#options.disableTouch) return false;
+    const expiry = this.#expiry(data);
+    const remaining = expiry.getTime() - Date.now();
+    // A session past its expiry is gone already, or will be at the next cleanup.
+    if (remaining <= 0) return false;
+    const minChange = Math.floor(Math.min(this.#options.touchAfterMs, remaining / 10));
+    return this.store.touch(sid, expiry, { minChange });
+  }
+
+  async #all(): Promise<Record<string, SessionData>> {
+    const result: Record<string, SessionData> = {};
+    for (const [key, bytes] of await this.store.all()) {
+      const data = this.#read(bytes);
+      // Left for `get` to delete: with hashTokens the key here is a hash, not a session id.
+      if (data instanceof Error) this.#options.onUnreadable(key, data);
+      else result[key] = data;
+    }
+    return result;
+  }
+
+  /** When a session expires: with its cookie when that has an expiry, else after `ttl`. */
+  #expiry(data: SessionData): Date {
+    return cookieExpiry(data) ?? new Date(Date.now() + this.#options.ttlMs(data));
+  }
+
+  /** The session in a row, or the reason it cannot be read. */
+  #read(bytes: Uint8Array): SessionData | Error {
+    try {
+      const data: unknown = this.#options.serializer.parse(strictUtf8.decode(bytes));
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+        return new TypeError(`drizzle-pgstore: a stored session parsed to ${data === null ? 'null' : typeof data}, not an object`);
+      }
+      return data as SessionData;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+// These check the built package (`npm test` builds first), as an app installing it sees it.
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+
+/** Every file the module graph of a built entry reaches, and every bare specifier it imports. */
+async function importGraph(entry: string) {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const visit = async (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    const source = await readFile(file, 'utf8');
+    for (const [, specifier] of source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+      if (specifier!.startsWith('.')) await visit(join(dirname(file), specifier!));
+      else packages.add(specifier!);
+    }
+  };
+  await visit(join(root, entry));
+  return { files, packages };
+}
+
+/**
+ * Runs ES module source in a child Node process in which `express-session` cannot be
+ * found, as in an app that never installed it.
+ */
+async function runWithoutExpressSession(source: string) {
+  const hook = `export async function resolve(specifier, context, next) {
+    if (specifier === 'express-session') throw new Error('express-session is not installed');
+    return next(specifier, context);
+  }`;
+  const prelude = `import { register } from 'node:module';
+register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+  return run(process.execPath, ['--input-type=module', '-e', `${prelude}\n${source}`], { cwd: root }).then(
+    ({ stdout }) => ({ ok: true, output: stdout }),
+    (error: { stderr: string }) => ({ ok: false, output: error.stderr }),
+  );
+}
+
+describe('entry points', () => {
+  it('the main entry imports nothing of express-session, directly or through its files', async () => {
+    const { files, packages } = await importGraph('dist/index.js');
+    expect(files.size).toBeGreaterThan(3);
+    expect([...packages]).not.toContain('express-session');
+    expect([...files].some((file) => file.endsWith('express.js'))).toBe(false);
+  });
+
+  it('the main entry loads in an app without express-session; the express entry does not', async () => {
+    const main = await runWithoutExpressSession(
+      `const m = await import('drizzle-pgstore'); console.log(typeof m.PGStore);`,
+    );
+    expect(main).toEqual({ ok: true, output: 'function\n' });
+    // The same hook stops the express entry, so it is the hook that the first result rests on.
+    const adapter = await runWithoutExpressSession(`await import('drizzle-pgstore/express');`);
+    expect(adapter.ok).toBe(false);
+    expect(adapter.output).toContain('express-session is not installed');
+  });
+
+  it('drizzle-pgstore/express resolves through the package exports to a Store subclass', async () => {
+    const require = createRequire(import.meta.url);
+    const { Store } = require('express-session') as typeof import('express-session');
+    expect(import.meta.resolve('drizzle-pgstore/express')).toMatch(/\/dist\/express\.js$/);
+    // A specifier in a variable, so typecheck does not need dist/ to exist.
+    const specifier = 'drizzle-pgstore/express';
+    const { ExpressSessionStore } = (await import(specifier)) as { ExpressSessionStore: { prototype: object } };
+    expect(ExpressSessionStore.prototype).toBeInstanceOf(Store);
+  });
+
+  it('drizzle-pgstore/express has types, found through the package exports', async () => {
+    const dir = join(root, 'test/.tmp', `types-${process.pid}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      await writeFile(
+        join(dir, 'app.ts'),
+        `import { PGStore } from 'drizzle-pgstore';
+import { ExpressSessionStore, type ExpressSessionStoreOptions } from 'drizzle-pgstore/express';
+import type { SessionStore as FastifySessionStore } from '@fastify/session';
+declare const store: PGStore;
+const options: ExpressSessionStoreOptions = { ttl: 3600, touchAfter: 30 };
+const sessions: ExpressSessionStore = new ExpressSessionStore(store, options);
+const count: Promise<number> = sessions.length();
+// Without exactOptionalPropertyTypes, @fastify/session takes it as its own store type.
+const forFastify: FastifySessionStore = sessions;
+// @ts-expect-error ttl is seconds or a function, not text
+new ExpressSessionStore(store, { ttl: '1h' });
+export { count, forFastify };
+`,
+      );
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+          files: ['app.ts'],
+        }),
+      );
+      const tsc = join(root, 'node_modules/typescript/bin/tsc');
+      const result = await run(process.execPath, [tsc, '-p', dir], { cwd: root }).then(
+        () => '',
+        (error: { stdout: string }) => error.stdout,
+      );
+      expect(result).toBe('');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
