@@ -20,6 +20,9 @@ beforeAll(async () => {
   const url = new URL(databaseUrl());
   url.pathname = `/${database}`;
   sessions = new pg.Pool({ connectionString: url.href, max: 1 });
+  // An idle client cut off by the server (a restart, another suite's pg_terminate_backend)
+  // must not become an unhandled error; the next query on it reports the failure instead.
+  for (const pool of [admin, sessions]) pool.on('error', () => {});
   dataDir = await mkdtemp(join(tmpdir(), 'pgstore-demo-'));
   demo = await startDemo({ DATABASE_URL: url.href, DEMO_DATA_DIR: dataDir, SESSION_SECRET: 'a test secret' });
 });
