@@ -49,7 +49,11 @@ export async function runScale(config: ScaleConfig): Promise<ScaleResult> {
   const fresh = async () => {
     await admin.query('TRUNCATE sessions');
   };
-  const settle = () => admin.query('VACUUM ANALYZE sessions');
+  // Measure at rest: no autovacuum or checkpoint of the seeding left to run under the load.
+  const settle = async () => {
+    await admin.query('VACUUM ANALYZE sessions');
+    await admin.query('CHECKPOINT');
+  };
 
   try {
     log('scale: find p50/p99 at 10k rows');

@@ -251,10 +251,11 @@ export class PGStore {
     const { signal, onProgress } = options;
     let deleted = 0;
     while (!signal?.aborted) {
-      const batch = await this.#statements.deleteExpiredBatch.execute({ limit: this.#batchSize });
-      deleted += batch.length;
+      const [row] = await this.#statements.deleteExpiredBatch.execute({ limit: this.#batchSize });
+      const batch = row?.deleted ?? 0;
+      deleted += batch;
       onProgress?.(deleted);
-      if (batch.length < this.#batchSize) break;
+      if (batch < this.#batchSize) break;
     }
     return deleted;
   }
