@@ -89,7 +89,7 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
     clear: named('clear', db.delete(table)),
     all: named('all', db.select({ token: table.token, data: table.data }).from(table).where(unexpired)),
     tokens: named('tokens', db.select({ token: table.token }).from(table).where(unexpired)),
-    count: named('count', db.select({ count: sql<number>`count(*)::int` }).from(table).where(unexpired)),
+    count: named('count', db.select({ live: count() }).from(table).where(unexpired)),
     // The batch's rows are counted in the database: a count crosses the wire, not a row
     // per deleted session for the app to parse beside its requests.
     deleteExpiredBatch: named(

@@ -220,7 +220,7 @@ export class PGStore {
   async count(): Promise<number> {
     this.#checkOpen('count');
     const [row] = await this.#statements.count.execute();
-    return Number(row?.count ?? 0);
+    return row?.live ?? 0;
   }
 
   /**

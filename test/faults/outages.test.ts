@@ -70,6 +70,16 @@ function newStores(table: SessionsTable, options: PGStoreOptions = {}) {
   };
 }
 
+/** The mixed load every fault hits: saves, finds and deletes through both drivers at once. */
+function startLoad(make: ReturnType<typeof newStores>) {
+  return new Load({
+    stores: { 'node-postgres': make.nodePostgres(), 'postgres.js': make.postgresJs() },
+    workersPerStore: 8,
+    tokensPerWorker: 4,
+    deadlineMs: DEADLINE_MS,
+  });
+}
+
 /** Waits until each store has had `count` more calls resolve than it had at `since`. */
 async function waitForSuccesses(load: Load, since: number, count: number) {
   await vi.waitFor(
@@ -121,12 +131,7 @@ describe('faults on a PostgreSQL server the test owns', () => {
     drivers = openDrivers();
     const { name, table } = await newTable();
     const make = newStores(table);
-    const load = new Load({
-      stores: { 'node-postgres': make.nodePostgres(), 'postgres.js': make.postgresJs() },
-      workersPerStore: 8,
-      tokensPerWorker: 4,
-      deadlineMs: DEADLINE_MS,
-    });
+    const load = startLoad(make);
     await waitForSuccesses(load, 0, 100);
 
     const [killed] = await admin<{ n: number }>(
@@ -152,12 +157,7 @@ describe('faults on a PostgreSQL server the test owns', () => {
     const cleanupErrors: unknown[] = [];
     const cleaner = make.nodePostgres({ cleanupInterval: 100, onError: (error) => cleanupErrors.push(error) });
     const runs = vi.spyOn(cleaner, 'deleteExpired');
-    const load = new Load({
-      stores: { 'node-postgres': make.nodePostgres(), 'postgres.js': make.postgresJs() },
-      workersPerStore: 8,
-      tokensPerWorker: 4,
-      deadlineMs: DEADLINE_MS,
-    });
+    const load = startLoad(make);
     await waitForSuccesses(load, 0, 100);
     expect(cleanupErrors).toEqual([]);
 
