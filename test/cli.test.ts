@@ -148,6 +148,24 @@ describe.each([
   });
 });
 
+describe('migrate on PostgreSQL', () => {
+  it('says so, exit status 1, when the history says done but no table is on the search_path', async () => {
+    const target = await postgresTarget();
+    try {
+      expect((await runCli(['migrate'], target.env)).code).toBe(0);
+      const elsewhere = new URL(target.env!.DATABASE_URL!);
+      await target.exec('CREATE SCHEMA elsewhere');
+      elsewhere.searchParams.set('options', '-c search_path=elsewhere');
+      const result = await runCli(['migrate'], { DATABASE_URL: elsewhere.href });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^drizzle-pgstore: the shipped migration is recorded in drizzle\.__drizzle_pgstore_migrations, but no sessions table can be read on this connection's search_path/);
+    } finally {
+      await target.done();
+    }
+  });
+});
+
 describe('CLI errors', () => {
   const oneLine = (result: CliResult) => {
     expect(result.stdout).toBe('');
@@ -167,6 +185,10 @@ describe('CLI errors', () => {
       [['cleanup', '--batch-size', '0', ...pglite], /--batch-size must be an integer of at least 1, got '0'/],
       [['cleanup', '--batch-size', 'lots', ...pglite], /--batch-size must be an integer of at least 1/],
       [['stats', '--table', '', ...pglite], /table name must not be empty/],
+      [['stats', ...pglite], /--pglite .*never-created: no such folder \('drizzle-pgstore migrate --pglite/],
+      [['migrate', '--pglite', ''], /--pglite needs a folder/],
+      [['stats', '--pglite', fileURLToPath(import.meta.url)], /cli\.test\.ts: not a folder/],
+      [['migrate', '--table', 'other', ...pglite], /Unknown option '--table'/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args);

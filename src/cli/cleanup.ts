@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { PGStore } from '../store.js';
-import { commonHelp, databaseTarget, commonOptions, nonNegativeInteger, parseOrUsage, positiveInteger, tableOption } from './args.js';
+import { databaseHelp, databaseOptions, databaseTarget, nonNegativeInteger, parseOrUsage, positiveInteger, tableHelp, tableOption, tableOptions } from './args.js';
 import { openDatabase } from './database.js';
 
 export const cleanupHelp = `Usage: drizzle-pgstore cleanup [options]
@@ -14,7 +14,9 @@ Options:
   --progress-every MS  how often to show progress (default: 1000)
   --quiet              print only the summary
 
-${commonHelp}`;
+${tableHelp}
+
+${databaseHelp}`;
 
 const rate = (rows: number, ms: number) => Math.round(rows / Math.max(ms / 1000, 0.001));
 
@@ -24,7 +26,7 @@ export async function cleanupCommand(
   progress: (line: string) => void,
 ): Promise<void> {
   const { values } = parseOrUsage(() =>
-    parseArgs({ args, options: { ...commonOptions, 'batch-size': { type: 'string' }, 'progress-every': { type: 'string' }, quiet: { type: 'boolean' } }, strict: true }),
+    parseArgs({ args, options: { ...databaseOptions, ...tableOptions, 'batch-size': { type: 'string' }, 'progress-every': { type: 'string' }, quiet: { type: 'boolean' } }, strict: true }),
   );
   if (values.help) return out(cleanupHelp);
   const table = tableOption(values);

@@ -40,7 +40,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenedDataba
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
     const { migrate } = await import('drizzle-orm/pglite/migrator');
-    const client = await PGlite.create(target.pgliteDir);
+    const client = await PGlite.create(target.pgliteDir).catch((error: unknown) => {
+      // PGlite's file system errors are plain objects ({ name: 'ErrnoError', errno }).
+      const { name, errno } = (error ?? {}) as { name?: unknown; errno?: unknown };
+      const reason = error instanceof Error ? error.message : `${String(name ?? 'error')} ${String(errno ?? '')}`.trim();
+      throw new Error(`cannot open PGlite at ${target.pgliteDir}: ${reason}`, { cause: error });
+    });
     const db = drizzle(client);
     return {
       db,

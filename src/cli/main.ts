@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   const usage = error instanceof UsageError;
   let reason: unknown = error;
-  while (reason instanceof Error && reason.cause !== undefined) reason = reason.cause;
+  while (reason instanceof Error && reason.cause instanceof Error) reason = reason.cause;
   const text = reason instanceof Error ? reason.message : String(reason);
   const undefinedTable = (reason as { code?: unknown }).code === '42P01';
   const hint = usage ? " (see 'drizzle-pgstore --help')" : undefinedTable ? " (run 'drizzle-pgstore migrate' first)" : '';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { sessionStats } from '../stats.js';
-import { commonHelp, databaseTarget, commonOptions, parseOrUsage, tableOption } from './args.js';
+import { databaseHelp, databaseOptions, databaseTarget, parseOrUsage, tableHelp, tableOption, tableOptions } from './args.js';
 import { openDatabase } from './database.js';
 
 export const statsHelp = `Usage: drizzle-pgstore stats [options]
@@ -11,13 +11,15 @@ oldest and newest expiry.
 Options:
   --json               print one JSON object instead of a table
 
-${commonHelp}`;
+${tableHelp}
+
+${databaseHelp}`;
 
 const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 
 export async function statsCommand(args: string[], out: (line: string) => void): Promise<void> {
   const { values } = parseOrUsage(() =>
-    parseArgs({ args, options: { ...commonOptions, json: { type: 'boolean' } }, strict: true }),
+    parseArgs({ args, options: { ...databaseOptions, ...tableOptions, json: { type: 'boolean' } }, strict: true }),
   );
   if (values.help) return out(statsHelp);
   const table = tableOption(values);
