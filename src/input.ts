@@ -13,8 +13,11 @@ export const MAX_TOKEN_BYTES = 1024;
 export const DEFAULT_MAX_DATA_BYTES = 16 * 1024 * 1024;
 
 /** `timestamptz` reaches further, but drivers send dates in ISO form, which has four-digit years. */
-const EARLIEST_EXPIRY = Date.parse('0001-01-01T00:00:00.000Z');
-const LATEST_EXPIRY = Date.parse('9999-12-31T23:59:59.999Z');
+export const EARLIEST_EXPIRY = Date.parse('0001-01-01T00:00:00.000Z');
+export const LATEST_EXPIRY = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A time in milliseconds, moved into the range of expiries the store accepts. */
+export const withinExpiryRange = (ms: number) => new Date(Math.min(Math.max(ms, EARLIEST_EXPIRY), LATEST_EXPIRY));
 
 const describe = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 
@@ -62,6 +65,13 @@ export function checkExpiry(expiry: unknown): asserts expiry is Date {
     throw new RangeError(
       `drizzle-pgstore: expiry ${expiry.toISOString()} is outside the supported range 0001-01-01 to 9999-12-31 (UTC)`,
     );
+  }
+}
+
+/** Refuses a yes-or-no option that is not a boolean (the string 'false' would read as true). */
+export function checkBoolean(name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`drizzle-pgstore: ${name} must be a boolean, got ${describe(value)}`);
   }
 }
 

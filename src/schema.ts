@@ -12,7 +12,11 @@ import { customType, index, pgSchema, pgTable, text, timestamp, type PgTableFn }
  * const files = pgTable('files', { id: text('id').primaryKey(), body: bytea('body').notNull() });
  * ```
  */
-export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+// Wrapped so its public type is this one signature, not customType's overloads (whose
+// config parameter is typed with `any`).
+export const bytea = <TName extends string>(name: TName) => byteaColumn(name);
+
+const byteaColumn = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
 });
 

@@ -1,6 +1,15 @@
 import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError } from './cleanup.js';
 import { StoreClosedError } from './errors.js';
-import { checkCount, checkData, checkExpiry, checkToken, checkTokenToWrite, DEFAULT_MAX_DATA_BYTES } from './input.js';
+import {
+  checkBoolean,
+  checkCount,
+  checkData,
+  checkExpiry,
+  checkToken,
+  checkTokenToWrite,
+  DEFAULT_MAX_DATA_BYTES,
+  withinExpiryRange,
+} from './input.js';
 import { sessions, type SessionsTable } from './schema.js';
 import { buildStatements, type SessionDatabase, type Statements } from './statements.js';
 import { hashToken } from './token-hash.js';
@@ -91,12 +100,15 @@ export class PGStore {
       throw new TypeError('drizzle-pgstore: onError must be a function');
     }
     this.#hashTokens = options.hashTokens ?? false;
-    if (typeof this.#hashTokens !== 'boolean') {
-      throw new TypeError(`drizzle-pgstore: hashTokens must be a boolean, got ${typeof this.#hashTokens}`);
+    checkBoolean('hashTokens', this.#hashTokens);
+    const preparedStatements = options.preparedStatements ?? true;
+    checkBoolean('preparedStatements', preparedStatements);
+    if (typeof db?.select !== 'function' || typeof db.insert !== 'function') {
+      throw new TypeError('drizzle-pgstore: PGStore needs a Drizzle PostgreSQL database, e.g. drizzle(pool)');
     }
 
     this.table = options.table ?? sessions;
-    this.#statements = buildStatements(db, this.table, options.preparedStatements ?? true);
+    this.#statements = buildStatements(db, this.table, preparedStatements);
     this.cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
       jitter,
@@ -175,8 +187,8 @@ export class PGStore {
     const rows = await this.#statements.touch.execute({
       token: await this.#storedKey(token),
       expiry,
-      earliest: new Date(expiry.getTime() - minChange),
-      latest: new Date(expiry.getTime() + minChange),
+      earliest: withinExpiryRange(expiry.getTime() - minChange),
+      latest: withinExpiryRange(expiry.getTime() + minChange),
     });
     return rows.length > 0;
   }

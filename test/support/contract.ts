@@ -203,6 +203,12 @@ export function describeStoreContract(
       expect(() => new PGStore(backend.db, { cleanupInterval: 2 ** 31 })).toThrow(/cleanupInterval/);
       expect(() => new PGStore(backend.db, { cleanupJitter: 2 })).toThrow(/cleanupJitter/);
       expect(() => new PGStore(backend.db, { cleanupBatchSize: 0 })).toThrow(/cleanupBatchSize/);
+      // From an environment variable, 'false' is a string: taking it as true would break PgBouncer setups.
+      expect(() => new PGStore(backend.db, { preparedStatements: 'false' as never })).toThrow(
+        /preparedStatements must be a boolean, got string/,
+      );
+      expect(() => new PGStore(undefined as never)).toThrow(/needs a Drizzle PostgreSQL database/);
+      expect(() => new PGStore({} as never)).toThrow(TypeError);
       expect(() => defineSessionsTable('')).toThrow(/table name must not be empty/);
       expect(() => defineSessionsTable('x'.repeat(53))).toThrow(/table name is 53 bytes/);
       expect(() => defineSessionsTable('t', { schema: 'a\0' })).toThrow(/schema name must not contain NUL/);
@@ -339,6 +345,8 @@ export function describeStoreContract(
       expect(await versionOf('t')).not.toBe(before);
       expect(await expiryOf('t')).toBe(far.getTime());
       expect(await store.touch('t', far)).toBe(false);
+      // A window wider than the whole range of dates still works: nothing to write.
+      expect(await store.touch('t', far, { minChange: Number.MAX_SAFE_INTEGER })).toBe(false);
     });
 
     it('touch does not revive or create a session', async () => {
