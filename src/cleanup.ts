@@ -1,4 +1,12 @@
-/** What one cleanup run did. */
+/**
+ * What one cleanup run did.
+ *
+ * @example
+ * ```ts
+ * const run: CleanupRun | undefined = store.cleanup.lastRun;
+ * if (run?.error) console.warn(`cleanup failed at ${run.finishedAt.toISOString()}`);
+ * ```
+ */
 export interface CleanupRun {
   /** When the run began (app clock). */
   startedAt: Date;
@@ -10,7 +18,14 @@ export interface CleanupRun {
   error?: unknown;
 }
 
-/** Options of a {@link CleanupScheduler}. */
+/**
+ * Options of a {@link CleanupScheduler}; all three are required.
+ *
+ * @example
+ * ```ts
+ * const options: CleanupSchedulerOptions = { interval: 60_000, jitter: 0.1, onError: console.error };
+ * ```
+ */
 export interface CleanupSchedulerOptions {
   /** Milliseconds between the end of one run and the start of the next; 0 never runs. */
   interval: number;
@@ -67,17 +82,38 @@ export class CleanupScheduler {
     this.#options = options;
   }
 
-  /** Arms the first run; does nothing when the interval is 0, when stopped, or when already armed. */
+  /**
+   * Arms the first run; does nothing when the interval is 0, when stopped, or when already armed.
+   *
+   * @example
+   * ```ts
+   * scheduler.start();
+   * ```
+   */
   start(): void {
     if (this.#options.interval > 0 && !this.stopped && !this.#timer && !this.#inFlight) this.#arm();
   }
 
-  /** True once {@link stop} has been called. */
+  /**
+   * True once {@link stop} has been called; a stopped scheduler never starts again.
+   *
+   * @example
+   * ```ts
+   * if (!store.cleanup.stopped) await store.stopCleanup();
+   * ```
+   */
   get stopped(): boolean {
     return this.#stopping.signal.aborted;
   }
 
-  /** The most recent finished run, if any. */
+  /**
+   * The most recent finished run, if any.
+   *
+   * @example
+   * ```ts
+   * console.log(`last cleanup removed ${store.cleanup.lastRun?.deleted ?? 0} rows`);
+   * ```
+   */
   get lastRun(): CleanupRun | undefined {
     return this.#lastRun;
   }
@@ -85,6 +121,11 @@ export class CleanupScheduler {
   /**
    * Stops the schedule. A run in flight is asked to stop after its current batch and
    * awaited. Safe to call at any time and more than once.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', () => void scheduler.stop());
+   * ```
    */
   async stop(): Promise<void> {
     this.#stopping.abort();

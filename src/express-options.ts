@@ -29,13 +29,14 @@ export interface SessionSerializer {
 export interface ExpressSessionStoreOptions {
   /**
    * Lifetime in seconds of a session whose cookie has no expiry (no `maxAge`), or a
-   * function of the session that gives it. Default 86400 (one day).
+   * function of the session that gives it. Default 86400 (one day); at most 100 years
+   * (3155760000), so that every expiry stays within what the store can save.
    */
   ttl?: number | ((session: SessionData) => number);
   /**
    * Seconds a `touch` may move the stored expiry without writing the row. Default 60, but
    * never more than a tenth of the session's remaining lifetime, so short sessions still
-   * slide. 0 writes on every touch that changes the expiry.
+   * slide. 0 writes on every touch that changes the expiry. At most 100 years (3155760000).
    */
   touchAfter?: number;
   /** Makes `touch` do nothing: an unmodified session keeps the expiry it was saved with. Default false. */
@@ -59,19 +60,53 @@ export interface ResolvedExpressOptions {
   onUnreadable: (sid: string, error: unknown) => void;
 }
 
+/**
+ * The default `ttl`: one day, in seconds.
+ *
+ * @example
+ * ```ts
+ * new ExpressSessionStore(store, { ttl: 7 * DEFAULT_TTL_SECONDS }); // a week
+ * ```
+ */
 export const DEFAULT_TTL_SECONDS = 86_400;
+
+/**
+ * The default `touchAfter`: one minute, in seconds.
+ *
+ * @example
+ * ```ts
+ * new ExpressSessionStore(store, { touchAfter: 5 * DEFAULT_TOUCH_AFTER_SECONDS });
+ * ```
+ */
 export const DEFAULT_TOUCH_AFTER_SECONDS = 60;
 
-/** The default `onUnreadable`: one line on stderr, naming no session id (it is a credential). */
+/**
+ * The default `onUnreadable`: one line on stderr, naming no session id (it is a credential).
+ * Call it from your own handler to keep that line and do more.
+ *
+ * @example
+ * ```ts
+ * new ExpressSessionStore(store, { onUnreadable: (sid, e) => { metrics.unreadable++; reportUnreadableSession(sid, e); } });
+ * ```
+ */
 export function reportUnreadableSession(_sid: string, error: unknown): void {
   const text = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
   console.error(`drizzle-pgstore: deleted a stored session that could not be read: ${text}`);
 }
 
-/** Refuses a number of seconds that is not one (negative, NaN, infinite or not a number). */
-export function checkSeconds(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`drizzle-pgstore: ${name} must be a finite number of seconds, 0 or more, got ${String(value)}`);
+/**
+ * Longest `ttl` and `touchAfter`, in seconds: 100 years of 365.25 days. The store saves
+ * expiries up to 9999-12-31; with this cap, now plus `ttl` stays far inside that, so a
+ * value no session wants (`Date.now()` given as a lifetime, say) fails here, not in every `set`.
+ */
+const MAX_SECONDS = 3_155_760_000;
+
+/** Refuses a number of seconds that is not one (negative, NaN, infinite, not a number, or past 100 years). */
+function checkSeconds(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_SECONDS) {
+    throw new RangeError(
+      `drizzle-pgstore: ${name} must be a finite number of seconds from 0 to ${MAX_SECONDS} (100 years), got ${String(value)}`,
+    );
   }
 }
 

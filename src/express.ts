@@ -20,7 +20,15 @@ export {
 } from './express-options.js';
 export type { SessionData } from 'express-session';
 
-/** What express-session hands each method: an error first, then the result. */
+/**
+ * What express-session hands each method: an error first, then the result.
+ *
+ * @example
+ * ```ts
+ * const done: SessionCallback<number> = (error, count) => console.log(error ?? count);
+ * sessions.length(done);
+ * ```
+ */
 export type SessionCallback<T> = (error: unknown, result?: T) => void;
 
 const utf8 = new TextEncoder();

@@ -63,7 +63,14 @@ function buildSessionsTable<TName extends string>(name: TName, schema: string | 
  */
 export type SessionsTable<TName extends string = string> = ReturnType<typeof buildSessionsTable<TName>>;
 
-/** Options for {@link defineSessionsTable}. */
+/**
+ * Options for {@link defineSessionsTable}.
+ *
+ * @example
+ * ```ts
+ * const options: SessionsTableOptions = { schema: 'auth' };
+ * ```
+ */
 export interface SessionsTableOptions {
   /** PostgreSQL schema to put the table in; the connection's `search_path` decides when unset. */
   schema?: string;

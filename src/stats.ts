@@ -3,7 +3,15 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import { sessions, type SessionsTable } from './schema.js';
 import type { SessionDatabase } from './statements.js';
 
-/** The state of a sessions table, as {@link sessionStats} reads it. */
+/**
+ * The state of a sessions table, as {@link sessionStats} reads it.
+ *
+ * @example
+ * ```ts
+ * const stats: SessionStats = await sessionStats(db);
+ * console.log(`${stats.live} live, ${stats.expired} awaiting cleanup`);
+ * ```
+ */
 export interface SessionStats {
   /** Rows still live by the database clock. */
   live: number;

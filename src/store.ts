@@ -14,7 +14,14 @@ import { sessions, type SessionsTable } from './schema.js';
 import { buildStatements, type SessionDatabase, type Statements } from './statements.js';
 import { hashToken } from './token-hash.js';
 
-/** Options of a {@link PGStore}; every one has a default. */
+/**
+ * Options of a {@link PGStore}; every one has a default.
+ *
+ * @example
+ * ```ts
+ * new PGStore(db, { cleanupInterval: 60_000, cleanupJitter: 0.1, hashTokens: true });
+ * ```
+ */
 export interface PGStoreOptions {
   /** Milliseconds between cleanups of expired rows. Default 5 minutes; 0 turns cleanup off. */
   cleanupInterval?: number;
@@ -41,7 +48,14 @@ export interface PGStoreOptions {
   hashTokens?: boolean;
 }
 
-/** Options of {@link PGStore.touch}. */
+/**
+ * Options of {@link PGStore.touch}.
+ *
+ * @example
+ * ```ts
+ * await store.touch(token, expiry, { minChange: 60_000 } satisfies TouchOptions);
+ * ```
+ */
 export interface TouchOptions {
   /**
    * Leave the row alone unless the expiry would move by more than this many
@@ -50,7 +64,15 @@ export interface TouchOptions {
   minChange?: number;
 }
 
-/** Options of {@link PGStore.deleteExpired}. */
+/**
+ * Options of {@link PGStore.deleteExpired}.
+ *
+ * @example
+ * ```ts
+ * const options: DeleteExpiredOptions = { signal: AbortSignal.timeout(10_000), onProgress: console.log };
+ * await store.deleteExpired(options);
+ * ```
+ */
 export interface DeleteExpiredOptions {
   /** Stops after the batch in flight; the promise then resolves with the rows removed so far. */
   signal?: AbortSignal;
@@ -74,9 +96,23 @@ const DEFAULT_BATCH_SIZE = 5000;
  * ```
  */
 export class PGStore {
-  /** The table this store reads and writes. */
+  /**
+   * The table this store reads and writes.
+   *
+   * @example
+   * ```ts
+   * const rows = await db.$count(store.table);
+   * ```
+   */
   readonly table: SessionsTable;
-  /** The background cleanup this store owns. */
+  /**
+   * The background cleanup this store owns.
+   *
+   * @example
+   * ```ts
+   * if (store.cleanup.lastRun?.error) console.warn('session cleanup is failing');
+   * ```
+   */
   readonly cleanup: CleanupScheduler;
   readonly #statements: Statements;
   readonly #batchSize: number;

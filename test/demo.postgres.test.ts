@@ -91,3 +91,23 @@ it('shows expired rows awaiting cleanup apart from live sessions', async () => {
   await sessions.query("DELETE FROM sessions WHERE token LIKE 'expired-%'");
   await visitor.signOut();
 });
+
+it('answers a sign-in form over the body limit with 413 and a short page, logs no stack, and keeps serving', async () => {
+  const visitor = new DemoVisitor(demo.url);
+  const logged = demo.output().length;
+  // The demo parses forms up to 2 kb; 5 kB is far past it.
+  const refused = await visitor.signIn('x'.repeat(5_000));
+  expect(refused.status).toBe(413);
+  expect(refused.body).toMatch(/too large/i);
+  expect(refused.body).not.toContain('Something went wrong');
+  expect(visitor.sessionId).toBeUndefined();
+
+  expect(await visitor.signIn('Grace')).toMatchObject({ status: 303, location: '/' });
+  expect(await visitor.visits()).toBe(1);
+  await visitor.signOut();
+
+  // The log may trail the responses; once the one line about the refusal is in, a stack
+  // trace (lines of "    at <frame>") would be too.
+  await expect.poll(() => demo.output().slice(logged)).toContain('demo: refused POST /sign-in: 413');
+  expect(demo.output().slice(logged)).not.toMatch(/^\s+at /m);
+});

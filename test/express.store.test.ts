@@ -61,6 +61,24 @@ describe('ExpressSessionStore', () => {
     expect(() => new ExpressSessionStore({} as PGStore)).toThrow(/needs a PGStore/);
   });
 
+  it('refuses a ttl or touchAfter past 100 years when constructed, naming the option and the limit', async () => {
+    const store = new PGStore(backend.db, { cleanupInterval: 0 });
+    stores.push(store);
+    const hundredYears = 3_155_760_000;
+    // 1e12 s would put every expiry past 9999-12-31, so each set would fail at request time.
+    for (const name of ['ttl', 'touchAfter'] as const) {
+      expect(() => new ExpressSessionStore(store, { [name]: 1e12 })).toThrow(
+        new RegExp(`^drizzle-pgstore: ${name} must be a finite number of seconds from 0 to ${hundredYears} \\(100 years\\), got 1000000000000$`),
+      );
+      expect(() => new ExpressSessionStore(store, { [name]: hundredYears + 1 })).toThrow(RangeError);
+      expect(() => new ExpressSessionStore(store, { [name]: hundredYears })).not.toThrow();
+    }
+    // The longest ttl still saves: its expiry is well inside what the store accepts.
+    const sessions = new ExpressSessionStore(store, { ttl: hundredYears });
+    await sessions.set('a', sessionData({}, null));
+    expect(await storedText('a')).not.toBeNull();
+  });
+
   it('answers each method both through the callback and the promise', async () => {
     const sessions = newSessions();
     const data = sessionData({ n: 1 });
@@ -119,6 +137,19 @@ describe('ExpressSessionStore', () => {
     const sessions = newSessions({ ttl: () => Number.NaN });
     await expect(sessions.set('a', sessionData({}, null))).rejects.toThrow(/ttl\(\) must be a finite number/);
     expect(await storedText('a')).toBeNull();
+  });
+
+  it('refuses a ttl function that gives more than 100 years, in set and touch, and saves nothing', async () => {
+    const sessions = newSessions({ ttl: (session) => ((session as { long?: boolean }).long ? 1e12 : 60) });
+    const tooLong = sessionData({ long: true }, null);
+    const ttlError = /^drizzle-pgstore: ttl\(\) must be a finite number of seconds from 0 to 3155760000 \(100 years\), got 1000000000000$/;
+    await expect(sessions.set('a', tooLong)).rejects.toThrow(RangeError);
+    await expect(sessions.set('a', tooLong)).rejects.toThrow(ttlError);
+    expect((await viaCallback<void>((cb) => sessions.set('a', tooLong, cb))).error).toBeInstanceOf(RangeError);
+    expect(await storedText('a')).toBeNull();
+
+    await sessions.set('b', sessionData({}, null));
+    await expect(sessions.touch('b', tooLong)).rejects.toThrow(ttlError);
   });
 
   it('stores what the serializer makes, and reads it back through it', async () => {

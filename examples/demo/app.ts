@@ -1,6 +1,7 @@
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express, { type Request } from 'express';
 import session, { type Store } from 'express-session';
-import { errorPage, homePage, signInPage, statusPage } from './pages.js';
+import { handleError } from './error-handler.js';
+import { homePage, signInPage, statusPage } from './pages.js';
 import './session-data.js';
 import type { StatusService } from './status-service.js';
 import { stylesheet } from './style.js';
@@ -89,10 +90,6 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     res.type('html').send(statusPage(status, { ...options.about, name: req.session.name }));
   });
 
-  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
-    console.error('demo: request failed:', error);
-    res.status(500).type('html').send(errorPage());
-  };
-  app.use(onError);
+  app.use(handleError);
   return app;
 }

@@ -88,3 +88,8 @@ export function statusPage(status: SessionsStatus, about: { database: string; cl
 export function errorPage(): string {
   return layout('Error', 'home', html`<h1>Something went wrong</h1><p>The server could not answer; its log says why.</p>`);
 }
+
+/** What a visitor sees when the server refuses their request (a form too large, say); `reason` is the HTTP one. */
+export function refusedPage(reason: string): string {
+  return layout('Refused', 'home', html`<h1>${reason}</h1><p>The server could not take that request. <a href="/">Back to the start</a>.</p>`);
+}
