@@ -25,8 +25,8 @@ export const MAX_TOKEN_BYTES = 1024;
 export const DEFAULT_MAX_DATA_BYTES = 16 * 1024 * 1024;
 
 /** `timestamptz` reaches further, but drivers send dates in ISO form, which has four-digit years. */
-export const EARLIEST_EXPIRY = Date.parse('0001-01-01T00:00:00.000Z');
-export const LATEST_EXPIRY = Date.parse('9999-12-31T23:59:59.999Z');
+const EARLIEST_EXPIRY = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST_EXPIRY = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** A time in milliseconds, moved into the range of expiries the store accepts. */
 export const withinExpiryRange = (ms: number) => new Date(Math.min(Math.max(ms, EARLIEST_EXPIRY), LATEST_EXPIRY));
