@@ -3,6 +3,7 @@
  * mistake fails at start-up, not on the first request.
  */
 import type { SessionData } from 'express-session';
+import { checkBoolean } from './input.js';
 
 /**
  * Turns a session into text and back. The text is stored as UTF-8 bytes in `data`.
@@ -127,9 +128,7 @@ export function resolveExpressOptions(options: ExpressSessionStoreOptions): Reso
     ttlMs = () => ttl * 1000;
   }
   checkSeconds('touchAfter', touchAfter);
-  if (typeof disableTouch !== 'boolean') {
-    throw new TypeError(`drizzle-pgstore: disableTouch must be a boolean, got ${typeof disableTouch}`);
-  }
+  checkBoolean('disableTouch', disableTouch);
   const serializer = options.serializer ?? JSON;
   if (typeof serializer?.stringify !== 'function' || typeof serializer.parse !== 'function') {
     throw new TypeError('drizzle-pgstore: serializer must have stringify(session) and parse(text) functions');

@@ -1,5 +1,4 @@
-import { count, gt, lte, sql, type SQL } from 'drizzle-orm';
-import type { CleanupRun, PGStore, SessionDatabase } from '../../src/index.js';
+import { sessionStats, type CleanupRun, type PGStore, type SessionDatabase } from '../../src/index.js';
 
 /** What the status page shows. */
 export interface SessionsStatus {
@@ -14,7 +13,7 @@ export interface SessionsStatus {
 /**
  * Reads the state of the sessions table for the status page. It is handed the store (the
  * repository) rather than building its own, so it reads the very table the sessions go to
- * and the cleanup the store owns, and counts rows with typed Drizzle queries.
+ * and the cleanup the store owns, and counts rows with the library's typed Drizzle query.
  */
 export class StatusService {
   readonly #store: PGStore;
@@ -26,15 +25,8 @@ export class StatusService {
   }
 
   async read(): Promise<SessionsStatus> {
-    const { expiry } = this.#store.table;
-    // The database clock decides what is expired, exactly as the store's find does.
-    const now = sql`current_timestamp`;
-    const [live, expired] = await Promise.all([this.#count(gt(expiry, now)), this.#count(lte(expiry, now))]);
+    // One typed Drizzle query on the store's own table, by the database clock as find does.
+    const { live, expired } = await sessionStats(this.#db, this.#store.table);
     return { live, expired, lastCleanup: this.#store.cleanup.lastRun };
-  }
-
-  async #count(where: SQL): Promise<number> {
-    const [row] = await this.#db.select({ rows: count() }).from(this.#store.table).where(where);
-    return row?.rows ?? 0;
   }
 }

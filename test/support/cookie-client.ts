@@ -5,6 +5,10 @@
 export interface Reply<Body> {
   status: number;
   body: Body;
+  /** The body as sent. */
+  text: string;
+  /** Where a redirect points; redirects are not followed, as a test wants to see them. */
+  location: string | null;
   /** The `Set-Cookie` headers of the response, as sent. */
   setCookies: string[];
 }
@@ -29,24 +33,36 @@ export class CookieClient {
   }
 
   /** Sends a request with the jar's cookies and keeps the cookies of the answer. */
-  async request<Body = Record<string, unknown>>(method: 'GET' | 'POST', path: string): Promise<Reply<Body>> {
+  async request<Body = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: URLSearchParams,
+  ): Promise<Reply<Body>> {
     const cookie = [...this.#jar].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
       headers: cookie ? { cookie } : {},
+      ...(body === undefined ? {} : { body }),
+      redirect: 'manual',
     });
     const setCookies = response.headers.getSetCookie();
     for (const header of setCookies) this.#keep(header);
     const text = await response.text();
-    return { status: response.status, body: parseBody(text) as Body, setCookies };
+    return {
+      status: response.status,
+      body: parseBody(text) as Body,
+      text,
+      location: response.headers.get('location'),
+      setCookies,
+    };
   }
 
   get<Body = Record<string, unknown>>(path: string) {
     return this.request<Body>('GET', path);
   }
 
-  post<Body = Record<string, unknown>>(path: string) {
-    return this.request<Body>('POST', path);
+  post<Body = Record<string, unknown>>(path: string, form?: URLSearchParams) {
+    return this.request<Body>('POST', path, form);
   }
 
   #keep(header: string) {

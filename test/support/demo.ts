@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cookieName } from '../../examples/demo/app.js';
+import { CookieClient } from './cookie-client.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -59,28 +61,24 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>, si
   return { code, killed };
 }
 
-/** A visitor without a browser: fetch with one cookie jar slot for the session cookie. */
+/** A visitor without a browser: the demo's pages through a {@link CookieClient}. */
 export class DemoVisitor {
-  #cookie: string | undefined;
+  readonly #client: CookieClient;
 
-  constructor(readonly baseUrl: string) {}
+  constructor(readonly baseUrl: string) {
+    this.#client = new CookieClient(baseUrl);
+  }
 
   /** The session id in the signed cookie (`s:<id>.<signature>`), if there is one. */
   get sessionId(): string | undefined {
-    const value = this.#cookie === undefined ? undefined : decodeURIComponent(this.#cookie.split('=')[1]!);
-    return value?.match(/^s:([^.]+)\./)?.[1];
+    const value = this.#client.cookie(cookieName);
+    return value === undefined ? undefined : decodeURIComponent(value).match(/^s:([^.]+)\./)?.[1];
   }
 
   /** Requests `path` (not following redirects) and keeps the session cookie it sets or clears. */
-  async request(path: string, init: RequestInit = {}): Promise<{ status: number; location: string | null; body: string }> {
-    const headers = new Headers(init.headers);
-    if (this.#cookie !== undefined) headers.set('cookie', this.#cookie);
-    const response = await fetch(new URL(path, this.baseUrl), { ...init, headers, redirect: 'manual' });
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(';')[0]!;
-      this.#cookie = pair.endsWith('=') ? undefined : pair;
-    }
-    return { status: response.status, location: response.headers.get('location'), body: await response.text() };
+  async request(path: string, init: { method?: 'GET' | 'POST'; body?: URLSearchParams } = {}) {
+    const { status, location, text } = await this.#client.request(init.method ?? 'GET', path, init.body);
+    return { status, location, body: text };
   }
 
   signIn(name: string) {
