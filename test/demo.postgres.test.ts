@@ -1,52 +1,35 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { databaseUrl, uniqueName } from './support/backends.js';
 import { startDemo, DemoVisitor, type DemoProcess } from './support/demo.js';
+import { createDemoDatabase, type DemoDatabase } from './support/demo-database.js';
 
-// A database of its own, so the demo's migrations and its public.sessions table meet
-// nothing left by other test files or earlier runs.
-const database = uniqueName('pgstore_demo');
-let admin: pg.Pool;
-let sessions: pg.Pool;
+let database: DemoDatabase;
 let dataDir: string;
 let demo: DemoProcess;
 
 beforeAll(async () => {
-  admin = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(databaseUrl());
-  url.pathname = `/${database}`;
-  sessions = new pg.Pool({ connectionString: url.href, max: 1 });
-  // An idle client cut off by the server (a restart, another suite's pg_terminate_backend)
-  // must not become an unhandled error; the next query on it reports the failure instead.
-  for (const pool of [admin, sessions]) pool.on('error', () => {});
+  database = await createDemoDatabase();
   dataDir = await mkdtemp(join(tmpdir(), 'pgstore-demo-'));
-  demo = await startDemo({ DATABASE_URL: url.href, DEMO_DATA_DIR: dataDir, SESSION_SECRET: 'a test secret' });
+  demo = await startDemo({ DATABASE_URL: database.url, DEMO_DATA_DIR: dataDir, SESSION_SECRET: 'a test secret' });
 });
 
 afterAll(async () => {
   const exit = await demo?.stop();
-  await sessions?.end();
-  // Not WITH (FORCE): it would kill connections still saying goodbye, and their clients would
-  // raise the termination as an unhandled error. Plain DROP waits a moment for them instead.
-  await admin?.query(`DROP DATABASE IF EXISTS ${database}`);
-  await admin?.end();
+  await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
   expect(exit?.code).toBe(0);
 });
 
-const rowFor = async (token: string) =>
-  (await sessions.query<{ data: string }>('SELECT convert_from(data, \'UTF8\') AS data FROM sessions WHERE token = $1', [token])).rows;
+const rowFor = async (token: string) => (await database.rows()).filter((row) => row.token === token);
 
 it('keeps sessions in PostgreSQL: sign in, count visits, sign out and the row is gone', async () => {
   const visitor = new DemoVisitor(demo.url);
-  expect(demo.output()).toContain(`sessions in ${new URL(`/${database}`, databaseUrl()).href}`);
+  expect(demo.output()).toContain(`sessions in ${database.url}`);
   expect(await visitor.visits()).toBeNull();
   // Looking without signing in leaves no row behind.
-  expect((await sessions.query('SELECT count(*)::int AS n FROM sessions')).rows[0].n).toBe(0);
+  expect(await database.countRows()).toBe(0);
 
   const signedIn = await visitor.signIn('Grace');
   expect(signedIn).toMatchObject({ status: 303, location: '/' });
@@ -79,7 +62,7 @@ it('escapes the name it is given and refuses an empty one', async () => {
 });
 
 it('shows expired rows awaiting cleanup apart from live sessions', async () => {
-  await sessions.query(
+  await database.query(
     "INSERT INTO sessions (token, data, expiry) VALUES ('expired-1', '\\x7b7d', now() - interval '1 hour'), ('expired-2', '\\x7b7d', now() - interval '1 minute')",
   );
   const visitor = new DemoVisitor(demo.url);
@@ -88,7 +71,7 @@ it('shows expired rows awaiting cleanup apart from live sessions', async () => {
   expect(body).toMatch(/id="live">1</);
   expect(body).toMatch(/id="expired">2</);
   expect(body).toContain('Signed in as Ada.');
-  await sessions.query("DELETE FROM sessions WHERE token LIKE 'expired-%'");
+  await database.query("DELETE FROM sessions WHERE token LIKE 'expired-%'");
   await visitor.signOut();
 });
 

@@ -1,0 +1,24 @@
+import { it } from 'vitest';
+import { launchChromium } from './support/chromium.js';
+import { startDemo } from './support/demo.js';
+import { startAttackerSite } from './support/attacker-site.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+it('debug', async () => {
+  const browser = await launchChromium();
+  const demo = await startDemo({ DEMO_DATA_DIR: await mkdtemp(join(tmpdir(), 'dbg-')) });
+  const attacker = await startAttackerSite(demo.url);
+  const page = await browser.newPage();
+  page.on('request', (r) => console.log('REQ', r.method(), r.url()));
+  page.on('response', (r) => console.log('RES', r.status(), r.url()));
+  page.on('requestfailed', (r) => console.log('FAIL', r.url(), r.failure()?.errorText));
+  await page.goto(demo.url);
+  await page.fill('input[name=name]', 'Grace');
+  await Promise.all([page.waitForURL(`${demo.url}/`), page.click('button[type=submit]')]);
+  console.log(await page.context().cookies());
+  await page.goto(attacker.pageUrl('localhost', '/sign-out'));
+  await new Promise((r) => setTimeout(r, 3000));
+  console.log(page.url(), await page.context().cookies());
+  await browser.close(); await attacker.close(); await demo.stop();
+}, 60000);
