@@ -94,3 +94,26 @@ it('answers a sign-in form over the body limit with 413 and a short page, logs n
   await expect.poll(() => demo.output().slice(logged)).toContain('demo: refused POST /sign-in: 413');
   expect(demo.output().slice(logged)).not.toMatch(/^\s+at /m);
 });
+
+it('saves the session before it answers a sign-in, so a browser following the redirect at once is signed in', async () => {
+  // express-session sends a response's head before its save is done unless told to wait, and
+  // a browser follows a redirect as soon as it has the head; so does this test, not waiting
+  // for the rest of the answer (which the DemoVisitor would).
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    const form = await fetch(demo.url);
+    const formCookie = form.headers.getSetCookie()[0]!.split(';')[0]!;
+    const token = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const signIn = await fetch(`${demo.url}/sign-in`, {
+      method: 'POST',
+      headers: { cookie: formCookie },
+      body: new URLSearchParams({ csrf: token, name: `Visitor ${attempt}` }),
+      redirect: 'manual',
+    });
+    expect(signIn.status).toBe(303);
+    const sessionCookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const home = await fetch(demo.url, { headers: { cookie: sessionCookie } });
+    expect({ attempt, signedIn: (await home.text()).includes(`Visitor ${attempt}`) }).toEqual({ attempt, signedIn: true });
+    await signIn.text();
+  }
+  await database.query('DELETE FROM sessions');
+});
