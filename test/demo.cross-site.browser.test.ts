@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAttackerSite, type AttackerSite } from './support/attacker-site.js';
 import { launchChromium } from './support/chromium.js';
-import { startDemo, type DemoProcess } from './support/demo.js';
-import { createDemoDatabase, type DemoDatabase } from './support/demo-database.js';
+import { useDemoOnPostgres } from './support/demo-on-postgres.js';
 
 // A page on another origin makes the visitor's browser post forms to the demo. Two setups,
 // because SameSite cookies go by site (the host) and not by origin (host and port):
@@ -20,27 +16,18 @@ const setups = [
   { attackerHost: '127.0.0.1', fetchSite: 'same-site', cookieSent: true },
 ] as const;
 
+const demo = useDemoOnPostgres();
 let browser: Browser;
-let database: DemoDatabase;
-let dataDir: string;
-let demo: DemoProcess;
 let attacker: AttackerSite;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  database = await createDemoDatabase();
-  dataDir = await mkdtemp(join(tmpdir(), 'pgstore-demo-'));
-  demo = await startDemo({ DATABASE_URL: database.url, DEMO_DATA_DIR: dataDir });
   attacker = await startAttackerSite(demo.url);
 });
 
 afterAll(async () => {
   await attacker?.close();
-  const exit = await demo?.stop();
   await browser?.close();
-  await database?.drop();
-  await rm(dataDir, { recursive: true, force: true });
-  expect(exit?.code).toBe(0);
 });
 
 const visits = async (page: Page) => Number(await page.textContent('#visits'));
@@ -69,7 +56,7 @@ async function forge(page: Page, url: string, action: string): Promise<Response>
 /** The visitor is still signed in as `name` in their own session, and its row is intact. */
 async function expectUntouched(page: Page, name: string, sessionId: string, cookie: string | undefined, visitsBefore: number) {
   expect(await sessionCookie(page.context())).toBe(cookie);
-  const rows = await database.rows();
+  const rows = await demo.database.rows();
   expect(rows.filter((row) => row.token === sessionId).map((row) => JSON.parse(row.data).name)).toEqual([name]);
   expect(rows.filter((row) => row.data.includes('Mallory'))).toEqual([]);
   await page.goto(demo.url);

@@ -1,31 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startDemo, DemoVisitor, type DemoProcess, type DemoReply } from './support/demo.js';
-import { createDemoDatabase, type DemoDatabase } from './support/demo-database.js';
+import { expect, it } from 'vitest';
+import { DemoVisitor, type DemoReply } from './support/demo.js';
+import { useDemoOnPostgres } from './support/demo-on-postgres.js';
 
 // Forged form posts at the HTTP level: each is refused with 403 before it changes a row or
 // a cookie. The browser test (demo.cross-site.browser.test.ts) sends them from a real page.
-let database: DemoDatabase;
-let dataDir: string;
-let demo: DemoProcess;
-
-beforeAll(async () => {
-  database = await createDemoDatabase();
-  dataDir = await mkdtemp(join(tmpdir(), 'pgstore-demo-'));
-  demo = await startDemo({ DATABASE_URL: database.url, DEMO_DATA_DIR: dataDir, SESSION_SECRET: 'a test secret' });
-});
-
-afterAll(async () => {
-  const exit = await demo?.stop();
-  await database?.drop();
-  await rm(dataDir, { recursive: true, force: true });
-  expect(exit?.code).toBe(0);
-});
+const demo = useDemoOnPostgres({ SESSION_SECRET: 'a test secret' });
 
 const post = (visitor: DemoVisitor, path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
   visitor.request(path, { method: 'POST', body: new URLSearchParams(fields), headers });
+
+/** The names of the sessions in the table. */
+const signedInNames = async () => (await demo.database.rows()).map((row) => JSON.parse(row.data).name);
 
 function expectRefused(reply: DemoReply) {
   expect(reply.status).toBe(403);
@@ -48,12 +33,12 @@ it('refuses a sign-in form without its own valid token, writing no row and setti
   // Another browser's form, or this browser's token without the cookie it came with.
   expectRefused(await post(visitor, '/sign-in', { name: 'Mallory', csrf: othersToken }));
   expectRefused(await post(stranger, '/sign-in', { name: 'Mallory', csrf: token }));
-  expect(await database.countRows()).toBe(0);
+  expect(await demo.database.countRows()).toBe(0);
 
   expect(await post(visitor, '/sign-in', { name: 'Ada', csrf: token })).toMatchObject({ status: 303, location: '/' });
-  expect((await database.rows()).map((row) => JSON.parse(row.data).name)).toEqual(['Ada']);
+  expect(await signedInNames()).toEqual(['Ada']);
   await visitor.signOut();
-  expect(await database.countRows()).toBe(0);
+  expect(await demo.database.countRows()).toBe(0);
 });
 
 it('refuses a sign-out without the session\'s token: the row and the cookie stay', async () => {
@@ -66,8 +51,8 @@ it('refuses a sign-out without the session\'s token: the row and the cookie stay
   const token = await visitor.formToken();
   const cookie = visitor.cookie('demo.sid');
   // Nearer its end than a page view would leave it, so even a touch of its expiry would show.
-  await database.query("UPDATE sessions SET expiry = now() + interval '1 day' WHERE token = $1", [visitor.sessionId]);
-  const before = (await database.rows()).find((row) => row.token === visitor.sessionId);
+  await demo.database.query("UPDATE sessions SET expiry = now() + interval '1 day' WHERE token = $1", [visitor.sessionId]);
+  const before = (await demo.database.rows()).find((row) => row.token === visitor.sessionId);
   expect(JSON.parse(before!.data)).toMatchObject({ name: 'Grace' });
 
   expectRefused(await post(visitor, '/sign-out', {}));
@@ -76,15 +61,15 @@ it('refuses a sign-out without the session\'s token: the row and the cookie stay
   expectRefused(await post(visitor, '/sign-out', { csrf: signInToken }));
   // No session at all: nothing to sign out, and no cookie to clear.
   expectRefused(await post(new DemoVisitor(demo.url), '/sign-out', { csrf: token }));
-  expect((await database.rows()).find((row) => row.token === visitor.sessionId)).toEqual(before);
+  expect((await demo.database.rows()).find((row) => row.token === visitor.sessionId)).toEqual(before);
   expect(visitor.cookie('demo.sid')).toBe(cookie);
 
   const signedOut = await post(visitor, '/sign-out', { csrf: token });
   expect(signedOut).toMatchObject({ status: 303, location: '/' });
   expect(signedOut.setCookies).toEqual([expect.stringMatching(/^demo\.sid=;/)]);
-  expect((await database.rows()).map((row) => JSON.parse(row.data).name)).toEqual(['Ada']);
+  expect(await signedInNames()).toEqual(['Ada']);
   await other.signOut();
-  expect(await database.countRows()).toBe(0);
+  expect(await demo.database.countRows()).toBe(0);
 });
 
 it('refuses a post from another origin even with a valid token, and takes one from its own', async () => {
@@ -102,16 +87,16 @@ it('refuses a post from another origin even with a valid token, and takes one fr
   for (const headers of forged) {
     expectRefused(await post(visitor, '/sign-in', { name: 'Mallory', csrf: token }, headers));
   }
-  expect(await database.countRows()).toBe(0);
+  expect(await demo.database.countRows()).toBe(0);
   expect(demo.output()).toContain('demo: refused POST /sign-in: 403 ');
 
   const own = { Origin: demo.url, 'Sec-Fetch-Site': 'same-origin' };
   expect(await post(visitor, '/sign-in', { name: 'Ada', csrf: token }, own)).toMatchObject({ status: 303 });
   expect(await visitor.visits()).toBe(1);
   expectRefused(await post(visitor, '/sign-out', { csrf: await visitor.formToken() }, { Origin: 'http://evil.example' }));
-  expect(await database.countRows()).toBe(1);
+  expect(await demo.database.countRows()).toBe(1);
   expect(await visitor.signOut()).toMatchObject({ status: 303 });
-  expect(await database.countRows()).toBe(0);
+  expect(await demo.database.countRows()).toBe(0);
   // The refusals are logged, but never with a session id or a form's token.
   expect(demo.output()).not.toContain(token);
 });

@@ -1,35 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startDemo, DemoVisitor, type DemoProcess } from './support/demo.js';
-import { createDemoDatabase, type DemoDatabase } from './support/demo-database.js';
+import { expect, it } from 'vitest';
+import { DemoVisitor } from './support/demo.js';
+import { useDemoOnPostgres } from './support/demo-on-postgres.js';
 
-let database: DemoDatabase;
-let dataDir: string;
-let demo: DemoProcess;
+const demo = useDemoOnPostgres({ SESSION_SECRET: 'a test secret' });
 
-beforeAll(async () => {
-  database = await createDemoDatabase();
-  dataDir = await mkdtemp(join(tmpdir(), 'pgstore-demo-'));
-  demo = await startDemo({ DATABASE_URL: database.url, DEMO_DATA_DIR: dataDir, SESSION_SECRET: 'a test secret' });
-});
-
-afterAll(async () => {
-  const exit = await demo?.stop();
-  await database?.drop();
-  await rm(dataDir, { recursive: true, force: true });
-  expect(exit?.code).toBe(0);
-});
-
-const rowFor = async (token: string) => (await database.rows()).filter((row) => row.token === token);
+const rowFor = async (token: string) => (await demo.database.rows()).filter((row) => row.token === token);
 
 it('keeps sessions in PostgreSQL: sign in, count visits, sign out and the row is gone', async () => {
   const visitor = new DemoVisitor(demo.url);
-  expect(demo.output()).toContain(`sessions in ${database.url}`);
+  expect(demo.output()).toContain(`sessions in ${demo.database.url}`);
   expect(await visitor.visits()).toBeNull();
   // Looking without signing in leaves no row behind.
-  expect(await database.countRows()).toBe(0);
+  expect(await demo.database.countRows()).toBe(0);
 
   const signedIn = await visitor.signIn('Grace');
   expect(signedIn).toMatchObject({ status: 303, location: '/' });
@@ -62,7 +44,7 @@ it('escapes the name it is given and refuses an empty one', async () => {
 });
 
 it('shows expired rows awaiting cleanup apart from live sessions', async () => {
-  await database.query(
+  await demo.database.query(
     "INSERT INTO sessions (token, data, expiry) VALUES ('expired-1', '\\x7b7d', now() - interval '1 hour'), ('expired-2', '\\x7b7d', now() - interval '1 minute')",
   );
   const visitor = new DemoVisitor(demo.url);
@@ -71,7 +53,7 @@ it('shows expired rows awaiting cleanup apart from live sessions', async () => {
   expect(body).toMatch(/id="live">1</);
   expect(body).toMatch(/id="expired">2</);
   expect(body).toContain('Signed in as Ada.');
-  await database.query("DELETE FROM sessions WHERE token LIKE 'expired-%'");
+  await demo.database.query("DELETE FROM sessions WHERE token LIKE 'expired-%'");
   await visitor.signOut();
 });
 
@@ -115,5 +97,5 @@ it('saves the session before it answers a sign-in, so a browser following the re
     expect({ attempt, signedIn: (await home.text()).includes(`Visitor ${attempt}`) }).toEqual({ attempt, signedIn: true });
     await signIn.text();
   }
-  await database.query('DELETE FROM sessions');
+  await demo.database.query('DELETE FROM sessions');
 });
