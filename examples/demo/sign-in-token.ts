@@ -3,20 +3,21 @@ import type { Request, Response } from 'express';
 import { isExpectedToken } from './form-token.js';
 
 /*
- * Why the sign-in form has a token of its own. Without one, any page on the web could sign a
- * visitor in under a name of its choosing (login CSRF). A synchronizer token needs a session
- * to live in, and a session for every passer-by would be a row for every passer-by. So the
- * sign-in form uses a signed double-submit cookie instead, which costs no row:
+ * Why the sign-in form has a token of its own, and why it is not kept in a session.
+ * Without a token any page on the web could sign a visitor in under a name of its choosing
+ * (login CSRF). A synchronizer token needs a session to live in, and a session for every
+ * passer-by is a row for every passer-by. So the sign-in form uses a signed double-submit
+ * cookie, which costs no row:
  * - the cookie holds a random nonce: HttpOnly, SameSite=Strict, and on HTTPS named with the
  *   `__Host-` prefix, which only this host can set, over HTTPS, for the whole site;
  * - the form's hidden field holds an HMAC of that nonce under a key derived from the session
- *   secret, and a sign-in is taken only when field and cookie agree.
- * A page on another site can neither read nor write this site's cookies, and a Strict cookie
- * does not even go along with its POST, so it cannot produce a matching pair. The HMAC means
- * the field cannot be made from a cookie without the secret: a planted cookie must be one
- * this server issued. What a double-submit cookie cannot stop alone is someone able to write
- * this site's cookies (a sibling subdomain, plain HTTP) planting a pair they fetched for
- * themselves; the `__Host-` prefix and the Origin check (cross-origin.ts) close that door.
+ *   secret; a sign-in is taken only when the two agree.
+ * Another site can neither read nor write this site's cookies, and a Strict cookie does not
+ * even go along with its POST, so it cannot make a matching pair. The HMAC means a field
+ * cannot be made for a cookie without the secret. What no double-submit cookie stops alone
+ * is someone who can write this site's cookies (a sibling subdomain; plain HTTP on the way)
+ * planting a pair they fetched for themselves: the `__Host-` prefix and the Origin check
+ * (cross-origin.ts) close that door.
  */
 
 const nonceBytes = 32;
