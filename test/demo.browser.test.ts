@@ -2,22 +2,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium.js';
 import { startDemo, type DemoProcess } from './support/demo.js';
-
-// Debian's chromium, never a downloaded one; these flags keep it from reaching the network.
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // The screenshot in docs/ changes only on request, so a test run leaves the work tree clean.
 const screenshotPath = fileURLToPath(
@@ -29,7 +17,7 @@ let dataDir: string;
 let demo: DemoProcess | undefined;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  browser = await launchChromium();
   dataDir = await mkdtemp(join(tmpdir(), 'pgstore-demo-'));
 });
 

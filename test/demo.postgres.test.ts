@@ -1,52 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { databaseUrl, uniqueName } from './support/backends.js';
-import { startDemo, DemoVisitor, type DemoProcess } from './support/demo.js';
+import { expect, it } from 'vitest';
+import { DemoVisitor } from './support/demo.js';
+import { useDemoOnPostgres } from './support/demo-on-postgres.js';
 
-// A database of its own, so the demo's migrations and its public.sessions table meet
-// nothing left by other test files or earlier runs.
-const database = uniqueName('pgstore_demo');
-let admin: pg.Pool;
-let sessions: pg.Pool;
-let dataDir: string;
-let demo: DemoProcess;
+const demo = useDemoOnPostgres({ SESSION_SECRET: 'a test secret' });
 
-beforeAll(async () => {
-  admin = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(databaseUrl());
-  url.pathname = `/${database}`;
-  sessions = new pg.Pool({ connectionString: url.href, max: 1 });
-  // An idle client cut off by the server (a restart, another suite's pg_terminate_backend)
-  // must not become an unhandled error; the next query on it reports the failure instead.
-  for (const pool of [admin, sessions]) pool.on('error', () => {});
-  dataDir = await mkdtemp(join(tmpdir(), 'pgstore-demo-'));
-  demo = await startDemo({ DATABASE_URL: url.href, DEMO_DATA_DIR: dataDir, SESSION_SECRET: 'a test secret' });
-});
-
-afterAll(async () => {
-  const exit = await demo?.stop();
-  await sessions?.end();
-  // Not WITH (FORCE): it would kill connections still saying goodbye, and their clients would
-  // raise the termination as an unhandled error. Plain DROP waits a moment for them instead.
-  await admin?.query(`DROP DATABASE IF EXISTS ${database}`);
-  await admin?.end();
-  await rm(dataDir, { recursive: true, force: true });
-  expect(exit?.code).toBe(0);
-});
-
-const rowFor = async (token: string) =>
-  (await sessions.query<{ data: string }>('SELECT convert_from(data, \'UTF8\') AS data FROM sessions WHERE token = $1', [token])).rows;
+const rowFor = async (token: string) => (await demo.database.rows()).filter((row) => row.token === token);
 
 it('keeps sessions in PostgreSQL: sign in, count visits, sign out and the row is gone', async () => {
   const visitor = new DemoVisitor(demo.url);
-  expect(demo.output()).toContain(`sessions in ${new URL(`/${database}`, databaseUrl()).href}`);
+  expect(demo.output()).toContain(`sessions in ${demo.database.url}`);
   expect(await visitor.visits()).toBeNull();
   // Looking without signing in leaves no row behind.
-  expect((await sessions.query('SELECT count(*)::int AS n FROM sessions')).rows[0].n).toBe(0);
+  expect(await demo.database.countRows()).toBe(0);
 
   const signedIn = await visitor.signIn('Grace');
   expect(signedIn).toMatchObject({ status: 303, location: '/' });
@@ -79,7 +44,7 @@ it('escapes the name it is given and refuses an empty one', async () => {
 });
 
 it('shows expired rows awaiting cleanup apart from live sessions', async () => {
-  await sessions.query(
+  await demo.database.query(
     "INSERT INTO sessions (token, data, expiry) VALUES ('expired-1', '\\x7b7d', now() - interval '1 hour'), ('expired-2', '\\x7b7d', now() - interval '1 minute')",
   );
   const visitor = new DemoVisitor(demo.url);
@@ -88,7 +53,7 @@ it('shows expired rows awaiting cleanup apart from live sessions', async () => {
   expect(body).toMatch(/id="live">1</);
   expect(body).toMatch(/id="expired">2</);
   expect(body).toContain('Signed in as Ada.');
-  await sessions.query("DELETE FROM sessions WHERE token LIKE 'expired-%'");
+  await demo.database.query("DELETE FROM sessions WHERE token LIKE 'expired-%'");
   await visitor.signOut();
 });
 
@@ -110,4 +75,27 @@ it('answers a sign-in form over the body limit with 413 and a short page, logs n
   // trace (lines of "    at <frame>") would be too.
   await expect.poll(() => demo.output().slice(logged)).toContain('demo: refused POST /sign-in: 413');
   expect(demo.output().slice(logged)).not.toMatch(/^\s+at /m);
+});
+
+it('saves the session before it answers a sign-in, so a browser following the redirect at once is signed in', async () => {
+  // express-session sends a response's head before its save is done unless told to wait, and
+  // a browser follows a redirect as soon as it has the head; so does this test, not waiting
+  // for the rest of the answer (which the DemoVisitor would).
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    const form = await fetch(demo.url);
+    const formCookie = form.headers.getSetCookie()[0]!.split(';')[0]!;
+    const token = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const signIn = await fetch(`${demo.url}/sign-in`, {
+      method: 'POST',
+      headers: { cookie: formCookie },
+      body: new URLSearchParams({ csrf: token, name: `Visitor ${attempt}` }),
+      redirect: 'manual',
+    });
+    expect(signIn.status).toBe(303);
+    const sessionCookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const home = await fetch(demo.url, { headers: { cookie: sessionCookie } });
+    expect({ attempt, signedIn: (await home.text()).includes(`Visitor ${attempt}`) }).toEqual({ attempt, signedIn: true });
+    await signIn.text();
+  }
+  await demo.database.query('DELETE FROM sessions');
 });

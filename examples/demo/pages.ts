@@ -1,4 +1,5 @@
 import type { CleanupRun } from '../../src/index.js';
+import { formTokenField } from './form-token.js';
 import { html, type SafeHtml } from './html.js';
 import type { SessionsStatus } from './status-service.js';
 
@@ -25,8 +26,11 @@ ${body}
 `.text;
 }
 
+/** The hidden field that proves a form came from one of our pages. */
+const tokenInput = (token: string) => html`<input type="hidden" name="${formTokenField}" value="${token}">`;
+
 /** The home page of a visitor who has not signed in, with an error from a bad attempt. */
-export function signInPage(error?: string): string {
+export function signInPage(token: string, error?: string): string {
   return layout(
     'Sign in',
     'home',
@@ -34,6 +38,7 @@ export function signInPage(error?: string): string {
 <p class="muted">No password: the name goes into a session kept in PostgreSQL by drizzle-pgstore.</p>
 <div class="card">
 <form method="post" action="/sign-in">
+${tokenInput(token)}
 <input type="text" name="name" placeholder="Your name" maxlength="40" required autofocus aria-label="Name">
 <button type="submit">Sign in</button>
 </form>
@@ -43,7 +48,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 }
 
 /** The home page of a signed-in visitor. */
-export function homePage(name: string, visits: number): string {
+export function homePage(name: string, visits: number, token: string): string {
   return layout(
     'Home',
     'home',
@@ -52,7 +57,7 @@ export function homePage(name: string, visits: number): string {
 <div class="card">
 <div class="count" id="visits">${visits}</div>
 <p>${visits === 1 ? 'visit' : 'visits'} to this page in this session</p>
-<form method="post" action="/sign-out"><button type="submit" class="quiet">Sign out</button></form>
+<form method="post" action="/sign-out">${tokenInput(token)}<button type="submit" class="quiet">Sign out</button></form>
 </div>`,
   );
 }
@@ -62,12 +67,22 @@ const describeRun = (run: CleanupRun | undefined, interval: number) => {
   const every = `every ${interval / 1000} s`;
   if (!run) return `none yet (runs ${every})`;
   const when = run.finishedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  if (run.error !== undefined) return `failed at ${when}: ${String((run.error as Error).message ?? run.error)} (retries ${every})`;
+  // Why it failed is for the operator: a database's words can name hosts, users and queries.
+  if (run.error !== undefined) return `failed at ${when}; the server's log says why (retries ${every})`;
   return `${when}, removed ${run.deleted} ${run.deleted === 1 ? 'row' : 'rows'} (runs ${every})`;
 };
 
+/** What the status page says about the server, beyond the table's state. */
+export interface StatusAbout {
+  /** Which kind of database, such as `PostgreSQL`; never where it is (that is for the log). */
+  databaseKind: string;
+  cleanupInterval: number;
+  /** Who is looking, if they signed in. */
+  name?: string | undefined;
+}
+
 /** The state of the sessions table, and who is looking at it. */
-export function statusPage(status: SessionsStatus, about: { database: string; cleanupInterval: number; name?: string | undefined }): string {
+export function statusPage(status: SessionsStatus, about: StatusAbout): string {
   return layout(
     'Status',
     'status',
@@ -78,7 +93,7 @@ export function statusPage(status: SessionsStatus, about: { database: string; cl
 <dt>Live sessions</dt><dd id="live">${status.live}</dd>
 <dt>Expired rows awaiting cleanup</dt><dd id="expired">${status.expired}</dd>
 <dt>Last cleanup run</dt><dd id="last-cleanup">${describeRun(status.lastCleanup, about.cleanupInterval)}</dd>
-<dt>Database</dt><dd>${about.database}</dd>
+<dt>Database</dt><dd>${about.databaseKind}</dd>
 </dl>
 </div>`,
   );
@@ -92,4 +107,13 @@ export function errorPage(): string {
 /** What a visitor sees when the server refuses their request (a form too large, say); `reason` is the HTTP one. */
 export function refusedPage(reason: string): string {
   return layout('Refused', 'home', html`<h1>${reason}</h1><p>The server could not take that request. <a href="/">Back to the start</a>.</p>`);
+}
+
+/** What a visitor sees when a form post is refused as forged, expired, or from another site. */
+export function forbiddenPage(): string {
+  return layout(
+    'Forbidden',
+    'home',
+    html`<h1>Forbidden</h1><p>That form did not come from this site, or it is out of date; nothing was changed. <a href="/">Back to the start</a>.</p>`,
+  );
 }

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     sessionStore: new ExpressSessionStore(store, { touchAfter: 60 }),
     secret,
     status: new StatusService(store, database.db),
-    about: { database: database.label, cleanupInterval: config.cleanupInterval },
+    // The status page is for every visitor: it says which kind of database, and only the log says where.
+    about: { databaseKind: config.databaseUrl ? 'PostgreSQL' : 'PGlite', cleanupInterval: config.cleanupInterval },
   });
 
   const server = app.listen(config.port, '127.0.0.1');

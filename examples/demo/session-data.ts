@@ -6,6 +6,8 @@ declare module 'express-session' {
     name?: string;
     /** Pages of the home page served to this session since sign-in. */
     visits?: number;
+    /** The synchronizer token the session's forms must send back (form-token.ts). */
+    formToken?: string;
   }
 }
 

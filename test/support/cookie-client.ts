@@ -32,16 +32,20 @@ export class CookieClient {
     return this.#jar.get(name);
   }
 
-  /** Sends a request with the jar's cookies and keeps the cookies of the answer. */
+  /**
+   * Sends a request with the jar's cookies (and `headers`, say the `Origin` a browser would
+   * send) and keeps the cookies of the answer.
+   */
   async request<Body = Record<string, unknown>>(
     method: 'GET' | 'POST',
     path: string,
     body?: URLSearchParams,
+    headers: Record<string, string> = {},
   ): Promise<Reply<Body>> {
     const cookie = [...this.#jar].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
-      headers: cookie ? { cookie } : {},
+      headers: cookie ? { ...headers, cookie } : headers,
       ...(body === undefined ? {} : { body }),
       redirect: 'manual',
     });

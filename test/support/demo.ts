@@ -61,6 +61,26 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>, si
   return { code, killed };
 }
 
+/** The hidden field of the demo's forms that carries their anti-forgery token. */
+const tokenField = 'csrf';
+
+/** What a request got back. */
+export interface DemoReply {
+  status: number;
+  location: string | null;
+  body: string;
+  /** The `Set-Cookie` headers, as sent. */
+  setCookies: string[];
+}
+
+/** How {@link DemoVisitor.request} sends a request. */
+export interface DemoRequest {
+  method?: 'GET' | 'POST';
+  body?: URLSearchParams;
+  /** Headers a browser would add, such as `Origin` or `Sec-Fetch-Site`. */
+  headers?: Record<string, string>;
+}
+
 /** A visitor without a browser: the demo's pages through a {@link CookieClient}. */
 export class DemoVisitor {
   readonly #client: CookieClient;
@@ -75,18 +95,36 @@ export class DemoVisitor {
     return value === undefined ? undefined : decodeURIComponent(value).match(/^s:([^.]+)\./)?.[1];
   }
 
-  /** Requests `path` (not following redirects) and keeps the session cookie it sets or clears. */
-  async request(path: string, init: { method?: 'GET' | 'POST'; body?: URLSearchParams } = {}) {
-    const { status, location, text } = await this.#client.request(init.method ?? 'GET', path, init.body);
-    return { status, location, body: text };
+  /** The value the visitor's jar holds for a cookie. */
+  cookie(name: string): string | undefined {
+    return this.#client.cookie(name);
   }
 
-  signIn(name: string) {
-    return this.request('/sign-in', { method: 'POST', body: new URLSearchParams({ name }) });
+  /** Requests `path` (not following redirects) and keeps the cookies it sets or clears. */
+  async request(path: string, init: DemoRequest = {}): Promise<DemoReply> {
+    const reply = await this.#client.request(init.method ?? 'GET', path, init.body, init.headers);
+    return { status: reply.status, location: reply.location, body: reply.text, setCookies: reply.setCookies };
   }
 
-  signOut() {
-    return this.request('/sign-out', { method: 'POST' });
+  /**
+   * The anti-forgery token of the form the home page shows (sign-in or sign-out), as a
+   * browser would have it; reading it is a visit to the home page. Empty when there is none.
+   */
+  async formToken(): Promise<string> {
+    const { body } = await this.request('/');
+    return new RegExp(`name="${tokenField}" value="([^"]*)"`).exec(body)?.[1] ?? '';
+  }
+
+  /** Fills in the home page's sign-in form and sends it, as a browser would. */
+  async signIn(name: string): Promise<DemoReply> {
+    const token = await this.formToken();
+    return this.request('/sign-in', { method: 'POST', body: new URLSearchParams({ [tokenField]: token, name }) });
+  }
+
+  /** Presses the home page's sign-out button, as a browser would. */
+  async signOut(): Promise<DemoReply> {
+    const token = await this.formToken();
+    return this.request('/sign-out', { method: 'POST', body: new URLSearchParams({ [tokenField]: token }) });
   }
 
   /** The home page's visit counter, or `null` when the page is the sign-in form. */
