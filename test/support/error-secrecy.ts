@@ -121,22 +121,24 @@ export function describeErrorSecrecy(
       const { backend, name, session, store } = await tableWithSession(
         `CREATE FUNCTION ${refuse}() RETURNS trigger LANGUAGE plpgsql AS $fn$
         BEGIN
-          IF TG_OP = 'DELETE' THEN
-            RAISE EXCEPTION 'refused a delete by policy'
-              USING DETAIL = OLD.token || convert_from(OLD.data, 'UTF8'), HINT = OLD.token || encode(OLD.data, 'hex');
+          IF TG_OP = 'INSERT' THEN
+            RAISE EXCEPTION 'refused % % % by policy', NEW.token, NEW.data, convert_from(NEW.data, 'UTF8');
+          ELSIF TG_OP = 'UPDATE' THEN
+            RAISE EXCEPTION 'refused % by policy', NEW.token
+              USING DETAIL = convert_from(NEW.data, 'UTF8'), HINT = encode(NEW.data, 'hex');
           END IF;
-          RAISE EXCEPTION 'refused % % % by policy', NEW.token, NEW.data, convert_from(NEW.data, 'UTF8')
-            USING DETAIL = NEW.token || convert_from(NEW.data, 'UTF8'), HINT = NEW.token || encode(NEW.data, 'hex');
+          RAISE EXCEPTION 'refused a delete by policy'
+            USING DETAIL = OLD.token || convert_from(OLD.data, 'UTF8'), HINT = OLD.token || encode(OLD.data, 'hex');
         END $fn$`,
         `CREATE TRIGGER ${refuse} BEFORE INSERT OR UPDATE OR DELETE ON $table FOR EACH ROW EXECUTE FUNCTION ${refuse}()`,
       );
       try {
-        // The message quotes the token (or its hash) and the data, which the store knows here and scrubs.
-        for (const [method, call] of EVERY_METHOD.filter(([m]) => m === 'save' || m === 'touch')) {
-          const error = await failureOf(() => call(store, session));
-          expectQueryError(error, session, method, 'P0001', /refused \S+ \S+ \S+ by policy/);
-        }
-        // Only the detail and hint quote the row: the store must leave them out, known or not.
+        // The message quotes what the call knew (the token or its hash, and the data on save): scrubbed.
+        const save = await failureOf(() => store.save(session.token, session.data, inHours(1)));
+        expectQueryError(save, session, 'save', 'P0001', /refused \[redacted\] \[redacted\] \[redacted\] by policy/);
+        const touch = await failureOf(() => store.touch(session.token, inHours(2)));
+        expectQueryError(touch, session, 'touch', 'P0001', /refused \[redacted\] by policy/);
+        // Only the detail and the hint quote the rest: left out, whether the call knew it or not.
         for (const [method, call] of EVERY_METHOD.filter(([m]) => m === 'delete' || m === 'clear')) {
           expectQueryError(await failureOf(() => call(store, session)), session, method, 'P0001', /refused a delete by policy/);
         }

@@ -59,7 +59,7 @@ export function describeFindWithExpiry(
     it.skipIf(sharesAppClock)('decides what is live by the database clock', async () => {
       const { backend, newStore } = context();
       const store = newStore();
-      const dbNow = await databaseNow(backend);
+      const dbNow = Math.floor(await databaseNow(backend));
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(new Date('2126-01-01T00:00:00Z'));
       await store.save('live', bytes('a'), new Date(dbNow + 3_600_000));
