@@ -37,8 +37,11 @@ const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** What a value is, with its article, for a reason that must not quote session data. */
-const kindOf = (value: unknown) =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : /^[aeiou]/.test(typeof value) ? `an ${typeof value}` : `a ${typeof value}`;
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  const kind = Array.isArray(value) ? 'array' : typeof value;
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
 
 /** The class of a parse error, kept so that `instanceof SyntaxError` still means "not JSON". */
 const classOf = (error: unknown): ErrorConstructor =>
@@ -50,10 +53,13 @@ const classOf = (error: unknown): ErrorConstructor =>
  */
 const unreadable = (reason: string, Kind: ErrorConstructor = TypeError) => new Kind(`${UNREADABLE}${reason}`);
 
+/** Whether a cookie has an expiry at all: a browser-session cookie (no maxAge) has none. */
+const hasExpiry = (expires: unknown) => expires !== null && expires !== undefined && expires !== false;
+
 /** A part of a cookie's expiry that may arrive as a Date, or as text or a number once serialised. */
 function cookieExpiry(data: SessionData): Date | null {
   const expires: unknown = data?.cookie?.expires;
-  if (expires === null || expires === undefined || expires === false) return null;
+  if (!hasExpiry(expires)) return null;
   const date = expires instanceof Date ? expires : new Date(expires as string | number);
   return Number.isNaN(date.getTime()) ? null : date;
 }
@@ -215,10 +221,11 @@ export class ExpressSessionStore extends session.Store {
       this.#options.onUnreadable(sid, data);
       return null;
     }
-    // touch moves the row's expiry but leaves the stored cookie as the last set wrote it.
-    // A cookie without an expiry (no maxAge) lasts as long as the browser session: it keeps none.
-    if (cookieExpiry(data) !== null) {
-      const { cookie } = data as { cookie: { expires: unknown } };
+    // touch moves the row's expiry but leaves the stored cookie as the last set wrote it, so
+    // the row has the real expiry (and a valid one, where the stored text may not be). A
+    // browser-session cookie (no maxAge) keeps having none. The type stays as stored.
+    const cookie = data.cookie as { expires?: unknown };
+    if (hasExpiry(cookie.expires)) {
       cookie.expires = typeof cookie.expires === 'string' ? found.expiry.toISOString() : found.expiry;
     }
     return data;

@@ -322,6 +322,13 @@ describe('ExpressSessionStore', () => {
     // A browser-session cookie (no maxAge) has no expiry, and keeps none; the row still expires after ttl.
     await sessions.set('b', sessionData({}, null));
     expect((await sessions.get('b'))!.cookie.expires).toBeNull();
+
+    // A stored expiry that is no date gets the row's, which is one.
+    await sessions.set('c', sessionData({}, saved));
+    await backend.query(
+      `UPDATE sessions SET data = convert_to('{"cookie":{"expires":"soon","originalMaxAge":60000}}', 'UTF8') WHERE token = 'c'`,
+    );
+    expect((await sessions.get('c'))!.cookie.expires).toBe(saved.toISOString());
   });
 
   it('touch of a missing or expired session writes nothing and says so', async () => {
