@@ -41,15 +41,23 @@ export interface CleanupSchedulerOptions {
 /** Longest wait `setTimeout` honours; longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/**
- * One line on stderr, the default way a failed cleanup is reported. Drivers' errors are
- * often wrapped (drizzle adds the whole query); the innermost cause says what went wrong.
- */
-export function reportCleanupError(error: unknown): void {
+/** What went wrong, on one line: the innermost cause says it best (the driver's own reason). */
+function reasonOf(error: unknown): string {
   let reason: unknown = error;
   while (reason instanceof Error && reason.cause !== undefined) reason = reason.cause;
-  const text = (reason instanceof Error ? reason.message : String(reason)).replace(/\s+/g, ' ');
-  console.error(`drizzle-pgstore: cleanup of expired sessions failed (will retry): ${text}`);
+  return (reason instanceof Error ? reason.message : String(reason)).replace(/\s+/g, ' ');
+}
+
+const FAILED = 'drizzle-pgstore: cleanup of expired sessions failed (will retry)';
+
+/** One line on stderr, the default way a failed cleanup is reported. */
+export function reportCleanupError(error: unknown): void {
+  console.error(`${FAILED}: ${reasonOf(error)}`);
+}
+
+/** The line when `onError` itself threw: both failures, so neither hides the other. */
+function reportFailedReport(error: unknown, reportError: unknown): void {
+  console.error(`${FAILED}: ${reasonOf(error)}; then onError threw: ${reasonOf(reportError)}`);
 }
 
 /**
@@ -158,7 +166,7 @@ export class CleanupScheduler {
         this.#options.onError(error);
       } catch (reportError) {
         // A throwing onError must not turn into an unhandled rejection either.
-        reportCleanupError(reportError);
+        reportFailedReport(error, reportError);
       }
     }
   }

@@ -3,7 +3,7 @@
  * mistake fails at start-up, not on the first request.
  */
 import type { SessionData } from 'express-session';
-import { checkBoolean } from './input.js';
+import { checkBoolean, checkFunction, checkOptionNames, describeValue } from './input.js';
 
 /**
  * Turns a session into text and back. The text is stored as UTF-8 bytes in `data`.
@@ -45,11 +45,25 @@ export interface ExpressSessionStoreOptions {
   /** How sessions become text and back. Default `JSON`. */
   serializer?: SessionSerializer;
   /**
-   * Told of each stored session that could not be read (not UTF-8, or `parse` threw or gave
-   * no object). `get` deletes such a row and answers "no session". Default: one line on stderr.
+   * Told of each stored session that could not be read: not UTF-8, `parse` threw or gave no
+   * object, or the object has no `cookie` object. `get` deletes such a row and answers "no
+   * session". The error names the reason and quotes nothing of the row (a SyntaxError when
+   * the text is not JSON). Default: one line on stderr.
    */
   onUnreadable?: (sid: string, error: unknown) => void;
 }
+
+/** Every option an ExpressSessionStore takes, so that a misspelt one is refused rather than ignored. */
+const OPTION_NAMES = Object.keys({
+  ttl: true,
+  touchAfter: true,
+  disableTouch: true,
+  serializer: true,
+  onUnreadable: true,
+} satisfies Record<keyof ExpressSessionStoreOptions, true>);
+
+/** How the error of an unreadable session begins. */
+export const UNREADABLE = 'drizzle-pgstore: a stored session could not be read: ';
 
 /** The options with defaults filled in and every value checked. */
 export interface ResolvedExpressOptions {
@@ -92,7 +106,7 @@ export const DEFAULT_TOUCH_AFTER_SECONDS = 60;
  */
 export function reportUnreadableSession(_sid: string, error: unknown): void {
   const text = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
-  console.error(`drizzle-pgstore: deleted a stored session that could not be read: ${text}`);
+  console.error(`${text.startsWith(UNREADABLE) ? '' : UNREADABLE}${text}; the row was deleted`);
 }
 
 /**
@@ -106,15 +120,13 @@ const MAX_SECONDS = 3_155_760_000;
 function checkSeconds(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_SECONDS) {
     throw new RangeError(
-      `drizzle-pgstore: ${name} must be a finite number of seconds from 0 to ${MAX_SECONDS} (100 years), got ${String(value)}`,
+      `drizzle-pgstore: ${name} must be a finite number of seconds from 0 to ${MAX_SECONDS} (100 years), got ${describeValue(value)}`,
     );
   }
 }
 
 export function resolveExpressOptions(options: ExpressSessionStoreOptions): ResolvedExpressOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('drizzle-pgstore: ExpressSessionStore options must be an object');
-  }
+  checkOptionNames('ExpressSessionStore', options, OPTION_NAMES);
   const { ttl = DEFAULT_TTL_SECONDS, touchAfter = DEFAULT_TOUCH_AFTER_SECONDS, disableTouch = false } = options;
   let ttlMs: ResolvedExpressOptions['ttlMs'];
   if (typeof ttl === 'function') {
@@ -131,9 +143,11 @@ export function resolveExpressOptions(options: ExpressSessionStoreOptions): Reso
   checkBoolean('disableTouch', disableTouch);
   const serializer = options.serializer ?? JSON;
   if (typeof serializer?.stringify !== 'function' || typeof serializer.parse !== 'function') {
-    throw new TypeError('drizzle-pgstore: serializer must have stringify(session) and parse(text) functions');
+    throw new TypeError(
+      `drizzle-pgstore: serializer must have stringify(session) and parse(text) functions, got ${describeValue(serializer)}`,
+    );
   }
   const onUnreadable = options.onUnreadable ?? reportUnreadableSession;
-  if (typeof onUnreadable !== 'function') throw new TypeError('drizzle-pgstore: onUnreadable must be a function');
+  checkFunction('onUnreadable', onUnreadable);
   return { ttlMs, touchAfterMs: touchAfter * 1000, disableTouch, serializer, onUnreadable };
 }

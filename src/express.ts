@@ -6,6 +6,7 @@ import session from 'express-session';
 import type { SessionData } from 'express-session';
 import {
   resolveExpressOptions,
+  UNREADABLE,
   type ExpressSessionStoreOptions,
   type ResolvedExpressOptions,
 } from './express-options.js';
@@ -35,10 +36,30 @@ const utf8 = new TextEncoder();
 // fatal: bytes that are not UTF-8 make the row unreadable rather than silently mangled.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** What a value is, with its article, for a reason that must not quote session data. */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  const kind = Array.isArray(value) ? 'array' : typeof value;
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
+
+/** The class of a parse error, kept so that `instanceof SyntaxError` still means "not JSON". */
+const classOf = (error: unknown): ErrorConstructor =>
+  [SyntaxError, TypeError, RangeError].find((kind) => error instanceof kind) ?? Error;
+
+/**
+ * Why a row is unreadable, as an error that names the reason and quotes nothing of the
+ * row: V8's SyntaxError quotes the text it could not parse, and that text is the session.
+ */
+const unreadable = (reason: string, Kind: ErrorConstructor = TypeError) => new Kind(`${UNREADABLE}${reason}`);
+
+/** Whether a cookie has an expiry at all: a browser-session cookie (no maxAge) has none. */
+const hasExpiry = (expires: unknown) => expires !== null && expires !== undefined && expires !== false;
+
 /** A part of a cookie's expiry that may arrive as a Date, or as text or a number once serialised. */
 function cookieExpiry(data: SessionData): Date | null {
   const expires: unknown = data?.cookie?.expires;
-  if (expires === null || expires === undefined || expires === false) return null;
+  if (!hasExpiry(expires)) return null;
   const date = expires instanceof Date ? expires : new Date(expires as string | number);
   return Number.isNaN(date.getTime()) ? null : date;
 }
@@ -82,7 +103,7 @@ export class ExpressSessionStore extends session.Store {
 
   constructor(store: PGStore, options: ExpressSessionStoreOptions = {}) {
     super();
-    if (typeof store?.find !== 'function' || typeof store.touch !== 'function') {
+    if (typeof store?.findWithExpiry !== 'function' || typeof store.touch !== 'function') {
       throw new TypeError('drizzle-pgstore: ExpressSessionStore needs a PGStore');
     }
     this.store = store;
@@ -91,7 +112,8 @@ export class ExpressSessionStore extends session.Store {
 
   /**
    * The live session with this id, or `null` when it is missing, expired or unreadable.
-   * An unreadable row is deleted and reported to `onUnreadable`.
+   * An unreadable row is deleted and reported to `onUnreadable`. A cookie with an expiry
+   * gets the one the row has now, which `touch` may have moved since the last `set`.
    *
    * @example
    * ```ts
@@ -191,13 +213,20 @@ export class ExpressSessionStore extends session.Store {
   }
 
   async #get(sid: string): Promise<SessionData | null> {
-    const bytes = await this.store.find(sid);
-    if (bytes === null) return null;
-    const data = this.#read(bytes);
+    const found = await this.store.findWithExpiry(sid);
+    if (found === null) return null;
+    const data = this.#read(found.data);
     if (data instanceof Error) {
       await this.store.delete(sid);
       this.#options.onUnreadable(sid, data);
       return null;
+    }
+    // touch moves the row's expiry but leaves the stored cookie as the last set wrote it, so
+    // the row has the real expiry (and a valid one, where the stored text may not be). A
+    // browser-session cookie (no maxAge) keeps having none. The type stays as stored.
+    const cookie = data.cookie as { expires?: unknown };
+    if (hasExpiry(cookie.expires)) {
+      cookie.expires = typeof cookie.expires === 'string' ? found.expiry.toISOString() : found.expiry;
     }
     return data;
   }
@@ -243,14 +272,29 @@ export class ExpressSessionStore extends session.Store {
 
   /** The session in a row, or the reason it cannot be read. */
   #read(bytes: Uint8Array): SessionData | Error {
+    let text: string;
     try {
-      const data: unknown = this.#options.serializer.parse(strictUtf8.decode(bytes));
-      if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-        return new TypeError(`drizzle-pgstore: a stored session parsed to ${data === null ? 'null' : typeof data}, not an object`);
-      }
-      return data as SessionData;
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+      text = strictUtf8.decode(bytes);
+    } catch {
+      return unreadable('its bytes are not UTF-8');
     }
+    let data: unknown;
+    try {
+      data = this.#options.serializer.parse(text);
+    } catch (error) {
+      const isJson = this.#options.serializer === JSON && error instanceof SyntaxError;
+      const reason = isJson ? 'it is not valid JSON' : `serializer.parse threw ${error instanceof Error ? error.name : kindOf(error)}`;
+      return unreadable(reason, classOf(error));
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return unreadable(`it parsed to ${kindOf(data)}, not an object`);
+    }
+    // express-session and @fastify/session read `cookie.expires` of every session they load.
+    const { cookie } = data as { cookie?: unknown };
+    if (cookie === undefined) return unreadable('it has no cookie');
+    if (typeof cookie !== 'object' || cookie === null || Array.isArray(cookie)) {
+      return unreadable(`its cookie is ${kindOf(cookie)}, not an object`);
+    }
+    return data as SessionData;
   }
 }

@@ -2,6 +2,9 @@
  * Checks on what callers hand the store. Each runs before any query, so bad input is
  * refused with an error that names it and nothing reaches the database.
  */
+import { is } from 'drizzle-orm';
+import { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { SessionsTable } from './schema.js';
 
 /**
  * Longest token, in UTF-8 bytes. A btree entry must stay under about 2.7 kB, so a longer
@@ -31,12 +34,36 @@ const LATEST_EXPIRY = Date.parse('9999-12-31T23:59:59.999Z');
 /** A time in milliseconds, moved into the range of expiries the store accepts. */
 export const withinExpiryRange = (ms: number) => new Date(Math.min(Math.max(ms, EARLIEST_EXPIRY), LATEST_EXPIRY));
 
-const describe = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+/** The kind of a value, and nothing of the value: for what may be a secret (a token, session data). */
+export const describeType = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+
+/** Longest string an error quotes; an option is not a document. */
+const MAX_QUOTED = 60;
+
+/**
+ * The kind and the value of an option, for an error: `string "3600"`, `number -1`,
+ * `undefined`, `array`. Strings are quoted, so '3600' and 3600 read differently.
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return `string ${JSON.stringify(value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}…` : value)}`;
+    case 'number':
+    case 'boolean':
+      return `${typeof value} ${String(value)}`;
+    case 'bigint':
+      return `bigint ${value}n`;
+    case 'symbol':
+      return value.toString();
+    default:
+      return describeType(value);
+  }
+}
 
 /** Refuses anything that is not a token PostgreSQL `text` can hold exactly. */
 export function checkToken(token: unknown): asserts token is string {
   if (typeof token !== 'string') {
-    throw new TypeError(`drizzle-pgstore: token must be a string, got ${describe(token)}`);
+    throw new TypeError(`drizzle-pgstore: token must be a string, got ${describeType(token)}`);
   }
   if (token.includes('\0')) {
     throw new RangeError('drizzle-pgstore: token must not contain NUL (U+0000); PostgreSQL text cannot hold it');
@@ -59,7 +86,7 @@ export function checkTokenToWrite(token: unknown): asserts token is string {
 /** Refuses session data that is not bytes, or too many of them. */
 export function checkData(data: unknown, maxBytes: number): asserts data is Uint8Array {
   if (!(data instanceof Uint8Array)) {
-    throw new TypeError(`drizzle-pgstore: data must be a Uint8Array, got ${describe(data)}`);
+    throw new TypeError(`drizzle-pgstore: data must be a Uint8Array, got ${describeType(data)}`);
   }
   if (data.byteLength > maxBytes) {
     throw new RangeError(`drizzle-pgstore: data is ${data.byteLength} bytes; at most ${maxBytes} are allowed`);
@@ -69,7 +96,7 @@ export function checkData(data: unknown, maxBytes: number): asserts data is Uint
 /** Refuses an expiry that is not a real date PostgreSQL and the drivers agree on. */
 export function checkExpiry(expiry: unknown): asserts expiry is Date {
   if (!(expiry instanceof Date)) {
-    throw new TypeError(`drizzle-pgstore: expiry must be a Date, got ${describe(expiry)}`);
+    throw new TypeError(`drizzle-pgstore: expiry must be a Date, got ${describeValue(expiry)}`);
   }
   const time = expiry.getTime();
   if (Number.isNaN(time)) throw new RangeError('drizzle-pgstore: expiry is an invalid Date');
@@ -83,13 +110,70 @@ export function checkExpiry(expiry: unknown): asserts expiry is Date {
 /** Refuses a yes-or-no option that is not a boolean (the string 'false' would read as true). */
 export function checkBoolean(name: string, value: unknown): asserts value is boolean {
   if (typeof value !== 'boolean') {
-    throw new TypeError(`drizzle-pgstore: ${name} must be a boolean, got ${describe(value)}`);
+    throw new TypeError(`drizzle-pgstore: ${name} must be a boolean, got ${describeValue(value)}`);
   }
 }
 
 /** Refuses a non-negative integer option that is not one. */
 export function checkCount(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`drizzle-pgstore: ${name} must be an integer from 0 to ${max}, got ${String(value)}`);
+    throw new RangeError(`drizzle-pgstore: ${name} must be an integer from 0 to ${max}, got ${describeValue(value)}`);
   }
+}
+
+/** Refuses a callback option that is not a function. */
+export function checkFunction(name: string, value: unknown): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') {
+    throw new TypeError(`drizzle-pgstore: ${name} must be a function, got ${describeValue(value)}`);
+  }
+}
+
+/** Refuses a `table` that is not a sessions table: a table name given as a string, say. */
+export function checkSessionsTable(table: unknown): asserts table is SessionsTable {
+  const columns = table as Record<string, unknown>;
+  if (is(table, PgTable) && is(columns.token, PgColumn) && is(columns.data, PgColumn) && is(columns.expiry, PgColumn)) return;
+  throw new TypeError(
+    `drizzle-pgstore: table must be a sessions table from defineSessionsTable() (or sessions), got ${
+      is(table, PgTable) ? 'a table without token, data and expiry columns' : describeValue(table)
+    }`,
+  );
+}
+
+/** How many single-character edits turn one word into another (Levenshtein distance). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The one known name a misspelt name is close to, if exactly one is. */
+function closestName(name: string, known: readonly string[]): string | undefined {
+  const distances = known.map((candidate) => editDistance(name.toLowerCase(), candidate.toLowerCase()));
+  const best = Math.min(...distances);
+  const near = known.filter((_, i) => distances[i] === best);
+  return best <= Math.max(2, Math.floor(name.length / 4)) && near.length === 1 ? near[0] : undefined;
+}
+
+/**
+ * Refuses an options argument that is not an object, or that holds a name the class does
+ * not know: a misspelt option would otherwise be ignored in silence and its default used.
+ */
+export function checkOptionNames(owner: string, options: unknown, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`drizzle-pgstore: ${owner} options must be an object, got ${describeValue(options)}`);
+  }
+  const unknown = Object.keys(options).find((name) => !known.includes(name));
+  if (unknown === undefined) return;
+  const near = closestName(unknown, known);
+  throw new TypeError(
+    `drizzle-pgstore: ${owner} has no option ${JSON.stringify(unknown)}${
+      near === undefined ? `; its options are ${known.join(', ')}` : ` (did you mean "${near}"?)`
+    }`,
+  );
 }

@@ -21,6 +21,15 @@ export type SessionDatabase = PgDatabase<PgQueryResultHKT, any>;
 /** The database decides what is live, so app servers with skewed clocks agree. */
 const now = sql`current_timestamp`;
 
+/**
+ * A `timestamptz` column as milliseconds since the epoch, in a `float8` every driver reads
+ * as a number. Read as a timestamp, node-postgres parses the text itself and gets years 1
+ * to 99 wrong (it puts them in the 1900s), and some pre-1900 times in zones with local mean
+ * time; a number has no such trap. `floor` drops the microseconds a Date cannot hold.
+ */
+export const expiryMillis = (column: PgColumn) =>
+  sql<number>`floor(extract(epoch from ${column}) * 1000)::float8`.mapWith(Number);
+
 /** `excluded.<column>`: the value the conflicting INSERT tried to write. */
 const excluded = (column: PgColumn) => sql`excluded.${sql.identifier(column.name)}`;
 
@@ -59,6 +68,13 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
 
   return {
     find: named('find', db.select({ data: table.data }).from(table).where(and(eq(table.token, token), unexpired))),
+    findWithExpiry: named(
+      'find_with_expiry',
+      db
+        .select({ data: table.data, expiryMs: expiryMillis(table.expiry) })
+        .from(table)
+        .where(and(eq(table.token, token), unexpired)),
+    ),
     save: named(
       'save',
       db

@@ -1,13 +1,17 @@
 import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError } from './cleanup.js';
-import { StoreClosedError } from './errors.js';
+import { queryError, StoreClosedError, type CallSecrets } from './errors.js';
 import {
   checkBoolean,
   checkCount,
   checkData,
   checkExpiry,
+  checkFunction,
+  checkOptionNames,
+  checkSessionsTable,
   checkToken,
   checkTokenToWrite,
   DEFAULT_MAX_DATA_BYTES,
+  describeValue,
   withinExpiryRange,
 } from './input.js';
 import { sessions, type SessionsTable } from './schema.js';
@@ -46,6 +50,33 @@ export interface PGStoreOptions {
    * then give the hashes. Switching it on logs out every existing session.
    */
   hashTokens?: boolean;
+}
+
+/** Every option a PGStore takes, so that a misspelt one is refused rather than ignored. */
+const OPTION_NAMES = Object.keys({
+  cleanupInterval: true,
+  cleanupJitter: true,
+  cleanupBatchSize: true,
+  onError: true,
+  table: true,
+  preparedStatements: true,
+  maxDataBytes: true,
+  hashTokens: true,
+} satisfies Record<keyof PGStoreOptions, true>);
+
+/**
+ * A live session as {@link PGStore.findWithExpiry} gives it.
+ *
+ * @example
+ * ```ts
+ * const session: SessionWithExpiry | null = await store.findWithExpiry(token);
+ * ```
+ */
+export interface SessionWithExpiry {
+  /** The session's bytes, as `find` gives them. */
+  data: Uint8Array;
+  /** When the row expires, as stored (to the millisecond); `touch` moves it. */
+  expiry: Date;
 }
 
 /**
@@ -121,20 +152,19 @@ export class PGStore {
   #closed = false;
 
   constructor(db: SessionDatabase, options: PGStoreOptions = {}) {
+    checkOptionNames('PGStore', options, OPTION_NAMES);
     const interval = options.cleanupInterval ?? DEFAULT_CLEANUP_INTERVAL;
     checkCount('cleanupInterval', interval, MAX_TIMER_MS);
     const jitter = options.cleanupJitter ?? 0;
     if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
-      throw new RangeError(`drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got ${String(jitter)}`);
+      throw new RangeError(`drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got ${describeValue(jitter)}`);
     }
     this.#batchSize = options.cleanupBatchSize ?? DEFAULT_BATCH_SIZE;
     checkCount('cleanupBatchSize', this.#batchSize);
     if (this.#batchSize === 0) throw new RangeError('drizzle-pgstore: cleanupBatchSize must be at least 1');
     this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
     checkCount('maxDataBytes', this.#maxDataBytes);
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw new TypeError('drizzle-pgstore: onError must be a function');
-    }
+    if (options.onError !== undefined) checkFunction('onError', options.onError);
     this.#hashTokens = options.hashTokens ?? false;
     checkBoolean('hashTokens', this.#hashTokens);
     const preparedStatements = options.preparedStatements ?? true;
@@ -144,6 +174,7 @@ export class PGStore {
     }
 
     this.table = options.table ?? sessions;
+    checkSessionsTable(this.table);
     this.#statements = buildStatements(db, this.table, preparedStatements);
     this.cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
@@ -166,8 +197,32 @@ export class PGStore {
     this.#checkOpen('find');
     checkToken(token);
     if (token === '') return null;
-    const [row] = await this.#statements.find.execute({ token: await this.#storedKey(token) });
+    const key = await this.#storedKey(token);
+    const [row] = await this.#query('find', () => this.#statements.find.execute({ token: key }), { token, key });
     return row ? row.data : null;
+  }
+
+  /**
+   * The data of a live session and the expiry its row has now, in one query, or `null`
+   * as with {@link find}. The expiry is the one `save` or a later `touch` wrote, so an
+   * adapter can give the session the cookie expiry it really has.
+   *
+   * @example
+   * ```ts
+   * const found = await store.findWithExpiry(token);
+   * if (found) console.log(`${found.data.byteLength} bytes, expiring ${found.expiry.toISOString()}`);
+   * ```
+   */
+  async findWithExpiry(token: string): Promise<SessionWithExpiry | null> {
+    this.#checkOpen('findWithExpiry');
+    checkToken(token);
+    if (token === '') return null;
+    const key = await this.#storedKey(token);
+    const [row] = await this.#query('findWithExpiry', () => this.#statements.findWithExpiry.execute({ token: key }), {
+      token,
+      key,
+    });
+    return row ? { data: row.data, expiry: new Date(row.expiryMs) } : null;
   }
 
   /**
@@ -183,7 +238,8 @@ export class PGStore {
     checkTokenToWrite(token);
     checkData(data, this.#maxDataBytes);
     checkExpiry(expiry);
-    await this.#statements.save.execute({ token: await this.#storedKey(token), data, expiry });
+    const key = await this.#storedKey(token);
+    await this.#query('save', () => this.#statements.save.execute({ token: key, data, expiry }), { token, key, data });
   }
 
   /**
@@ -198,7 +254,8 @@ export class PGStore {
     this.#checkOpen('delete');
     checkToken(token);
     if (token === '') return;
-    await this.#statements.delete.execute({ token: await this.#storedKey(token) });
+    const key = await this.#storedKey(token);
+    await this.#query('delete', () => this.#statements.delete.execute({ token: key }), { token, key });
   }
 
   /**
@@ -220,12 +277,18 @@ export class PGStore {
     const minChange = options.minChange ?? 0;
     checkCount('minChange', minChange);
     if (token === '') return false;
-    const rows = await this.#statements.touch.execute({
-      token: await this.#storedKey(token),
-      expiry,
-      earliest: withinExpiryRange(expiry.getTime() - minChange),
-      latest: withinExpiryRange(expiry.getTime() + minChange),
-    });
+    const key = await this.#storedKey(token);
+    const rows = await this.#query(
+      'touch',
+      () =>
+        this.#statements.touch.execute({
+          token: key,
+          expiry,
+          earliest: withinExpiryRange(expiry.getTime() - minChange),
+          latest: withinExpiryRange(expiry.getTime() + minChange),
+        }),
+      { token, key },
+    );
     return rows.length > 0;
   }
 
@@ -239,7 +302,7 @@ export class PGStore {
    */
   async all(): Promise<Map<string, Uint8Array>> {
     this.#checkOpen('all');
-    const rows = await this.#statements.all.execute();
+    const rows = await this.#query('all', () => this.#statements.all.execute());
     return new Map(rows.map((row) => [row.token, row.data]));
   }
 
@@ -253,7 +316,7 @@ export class PGStore {
    */
   async tokens(): Promise<string[]> {
     this.#checkOpen('tokens');
-    const rows = await this.#statements.tokens.execute();
+    const rows = await this.#query('tokens', () => this.#statements.tokens.execute());
     return rows.map((row) => row.token);
   }
 
@@ -267,7 +330,7 @@ export class PGStore {
    */
   async count(): Promise<number> {
     this.#checkOpen('count');
-    const [row] = await this.#statements.count.execute();
+    const [row] = await this.#query('count', () => this.#statements.count.execute());
     return row?.live ?? 0;
   }
 
@@ -281,7 +344,7 @@ export class PGStore {
    */
   async clear(): Promise<void> {
     this.#checkOpen('clear');
-    await this.#statements.clear.execute();
+    await this.#query('clear', () => this.#statements.clear.execute());
   }
 
   /**
@@ -299,7 +362,9 @@ export class PGStore {
     const { signal, onProgress } = options;
     let deleted = 0;
     while (!signal?.aborted) {
-      const [row] = await this.#statements.deleteExpiredBatch.execute({ limit: this.#batchSize });
+      const [row] = await this.#query('deleteExpired', () =>
+        this.#statements.deleteExpiredBatch.execute({ limit: this.#batchSize }),
+      );
       const batch = row?.deleted ?? 0;
       deleted += batch;
       onProgress?.(deleted);
@@ -338,6 +403,18 @@ export class PGStore {
   /** What the table keys a token by: the token, or its hash with `hashTokens`. */
   #storedKey(token: string): string | Promise<string> {
     return this.#hashTokens ? hashToken(token) : token;
+  }
+
+  /**
+   * Runs one of the store's queries. Every query goes through here, so that a failure
+   * leaves the store as a StoreQueryError holding none of the call's secrets.
+   */
+  async #query<T>(method: string, run: () => Promise<T>, secrets?: CallSecrets): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw queryError(method, error, secrets);
+    }
   }
 
   #checkOpen(method: string): void {

@@ -5,6 +5,8 @@
  * slow hash would only protect guessable secrets, which tokens are not.
  */
 
+import { describeType } from './input.js';
+
 const encoder = new TextEncoder();
 
 /**
@@ -18,6 +20,8 @@ const encoder = new TextEncoder();
  * ```
  */
 export async function hashToken(token: string): Promise<string> {
+  // Without this, undefined would be encoded as '' and hashed like any token.
+  if (typeof token !== 'string') throw new TypeError(`drizzle-pgstore: hashToken needs a string, got ${describeType(token)}`);
   const digest = await crypto.subtle.digest('SHA-256', encoder.encode(token));
   return Buffer.from(digest).toString('hex');
 }

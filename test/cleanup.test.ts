@@ -118,7 +118,8 @@ describe('CleanupScheduler', () => {
       });
       scheduler.start();
       await vi.advanceTimersByTimeAsync(250);
-      expect(lines[0]).toBe('drizzle-pgstore: cleanup of expired sessions failed (will retry): reporter broke');
+      // Both failures: the throw must not hide the cleanup failure it was reporting.
+      expect(lines[0]).toBe('drizzle-pgstore: cleanup of expired sessions failed (will retry): boom; then onError threw: reporter broke');
       expect(lines).toHaveLength(2);
       await vi.advanceTimersByTimeAsync(0);
       expect(unhandled).toEqual([]);

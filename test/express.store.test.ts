@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../src/express.js';
 import { PGStore, StoreClosedError } from '../src/index.js';
 import { openPglite, type Backend } from './support/backends.js';
+import { expectNoSecret, secretSession } from './support/secrets.js';
 
 const inOneHour = () => new Date(Date.now() + 3_600_000);
 const sessionData = (fields: Record<string, unknown> = {}, expires: Date | string | null = inOneHour()) =>
@@ -68,7 +69,7 @@ describe('ExpressSessionStore', () => {
     // 1e12 s would put every expiry past 9999-12-31, so each set would fail at request time.
     for (const name of ['ttl', 'touchAfter'] as const) {
       expect(() => new ExpressSessionStore(store, { [name]: 1e12 })).toThrow(
-        new RegExp(`^drizzle-pgstore: ${name} must be a finite number of seconds from 0 to ${hundredYears} \\(100 years\\), got 1000000000000$`),
+        new RegExp(`^drizzle-pgstore: ${name} must be a finite number of seconds from 0 to ${hundredYears} \\(100 years\\), got number 1000000000000$`),
       );
       expect(() => new ExpressSessionStore(store, { [name]: hundredYears + 1 })).toThrow(RangeError);
       expect(() => new ExpressSessionStore(store, { [name]: hundredYears })).not.toThrow();
@@ -142,7 +143,7 @@ describe('ExpressSessionStore', () => {
   it('refuses a ttl function that gives more than 100 years, in set and touch, and saves nothing', async () => {
     const sessions = newSessions({ ttl: (session) => ((session as { long?: boolean }).long ? 1e12 : 60) });
     const tooLong = sessionData({ long: true }, null);
-    const ttlError = /^drizzle-pgstore: ttl\(\) must be a finite number of seconds from 0 to 3155760000 \(100 years\), got 1000000000000$/;
+    const ttlError = /^drizzle-pgstore: ttl\(\) must be a finite number of seconds from 0 to 3155760000 \(100 years\), got number 1000000000000$/;
     await expect(sessions.set('a', tooLong)).rejects.toThrow(RangeError);
     await expect(sessions.set('a', tooLong)).rejects.toThrow(ttlError);
     expect((await viaCallback<void>((cb) => sessions.set('a', tooLong, cb))).error).toBeInstanceOf(RangeError);
@@ -174,7 +175,7 @@ describe('ExpressSessionStore', () => {
     expect(await sessions.get('number')).toBeNull();
     expect(onUnreadable.mock.calls).toEqual([
       ['bytes', expect.any(TypeError)],
-      ['number', expect.objectContaining({ message: expect.stringMatching(/not an object/) })],
+      ['number', expect.objectContaining({ message: expect.stringMatching(/^drizzle-pgstore: a stored session could not be read: it parsed to a number, not an object$/) })],
     ]);
     expect(await sessions.length()).toBe(0);
   });
@@ -187,7 +188,7 @@ describe('ExpressSessionStore', () => {
     try {
       expect(await sessions.get('secret-sid')).toBeNull();
       expect(stderr).toHaveBeenCalledOnce();
-      expect(String(stderr.mock.calls[0]?.[0])).toMatch(/^drizzle-pgstore: deleted a stored session that could not be read/);
+      expect(String(stderr.mock.calls[0]?.[0])).toMatch(/^drizzle-pgstore: a stored session could not be read: .*; the row was deleted$/);
       expect(String(stderr.mock.calls[0]?.[0])).not.toContain('secret-sid');
     } finally {
       stderr.mockRestore();
@@ -202,6 +203,132 @@ describe('ExpressSessionStore', () => {
     await backend.query(`UPDATE sessions SET data = convert_to('nope', 'UTF8') WHERE token = 'bad'`);
     expect(Object.keys(await sessions.all())).toEqual(['good']);
     expect(onUnreadable).toHaveBeenCalledExactlyOnceWith('bad', expect.any(SyntaxError));
+  });
+
+  it('names the type and the value of a bad option, a string in quotes', () => {
+    const store = new PGStore(backend.db, { cleanupInterval: 0 });
+    stores.push(store);
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ ttl: '3600' }, /^drizzle-pgstore: ttl must be a finite number of seconds .*, got string "3600"$/],
+      [{ ttl: null }, /^drizzle-pgstore: ttl must be .*, got null$/],
+      [{ touchAfter: '60' }, /^drizzle-pgstore: touchAfter must be .*, got string "60"$/],
+      [{ touchAfter: -5 }, /^drizzle-pgstore: touchAfter must be .*, got number -5$/],
+      [{ disableTouch: 'yes' }, /^drizzle-pgstore: disableTouch must be a boolean, got string "yes"$/],
+      [{ serializer: 'json' }, /^drizzle-pgstore: serializer must have stringify\(session\) and parse\(text\) functions, got string "json"$/],
+      [{ serializer: { parse: JSON.parse } }, /^drizzle-pgstore: serializer must have .*, got object$/],
+      [{ onUnreadable: 'ignore' }, /^drizzle-pgstore: onUnreadable must be a function, got string "ignore"$/],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => new ExpressSessionStore(store, options as ExpressSessionStoreOptions), JSON.stringify(options)).toThrow(message);
+    }
+    expect(() => new ExpressSessionStore(store, 'fast' as never)).toThrow(
+      /^drizzle-pgstore: ExpressSessionStore options must be an object, got string "fast"$/,
+    );
+  });
+
+  it('names what a ttl function gave when it is no number of seconds', async () => {
+    const sessions = newSessions({ ttl: () => '60' as unknown as number });
+    await expect(sessions.set('a', sessionData({}, null))).rejects.toThrow(/ttl\(\) must be .*, got string "60"$/);
+  });
+
+  it('refuses an unknown option by name, with a hint when one known option is close', () => {
+    const store = new PGStore(backend.db, { cleanupInterval: 0 });
+    stores.push(store);
+    expect(() => new ExpressSessionStore(store, { touchafter: 5 } as ExpressSessionStoreOptions)).toThrow(
+      /^drizzle-pgstore: ExpressSessionStore has no option "touchafter" \(did you mean "touchAfter"\?\)$/,
+    );
+    expect(() => new ExpressSessionStore(store, { ttlSeconds: 5 } as ExpressSessionStoreOptions)).toThrow(
+      /^drizzle-pgstore: ExpressSessionStore has no option "ttlSeconds"; its options are ttl, touchAfter, disableTouch, serializer, onUnreadable$/,
+    );
+  });
+
+  it('says a stored array or null parsed to an array or null', async () => {
+    const onUnreadable = vi.fn();
+    const sessions = newSessions({ onUnreadable });
+    for (const [sid, text] of [['array', '[{"cookie":{}}]'], ['null', 'null']]) {
+      await backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [sid, text]);
+      expect(await sessions.get(sid!)).toBeNull();
+    }
+    expect(onUnreadable.mock.calls.map(([sid, error]) => [sid, (error as Error).message])).toEqual([
+      ['array', 'drizzle-pgstore: a stored session could not be read: it parsed to an array, not an object'],
+      ['null', 'drizzle-pgstore: a stored session could not be read: it parsed to null, not an object'],
+    ]);
+  });
+
+  it('treats a stored session without a usable cookie as unreadable: null, row deleted, one report', async () => {
+    const onUnreadable = vi.fn();
+    const sessions = newSessions({ onUnreadable });
+    const rows: Array<[string, string, RegExp]> = [
+      ['none', '{"views":1}', /it has no cookie$/],
+      ['null', '{"cookie":null}', /its cookie is null, not an object$/],
+      ['text', '{"cookie":"x"}', /its cookie is a string, not an object$/],
+      ['list', '{"cookie":[]}', /its cookie is an array, not an object$/],
+    ];
+    for (const [sid, text] of rows) {
+      await backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [sid, text]);
+    }
+    expect(Object.keys(await sessions.all())).toEqual([]);
+    onUnreadable.mockClear();
+    for (const [sid, , message] of rows) {
+      expect(await sessions.get(sid), sid).toBeNull();
+      expect(onUnreadable).toHaveBeenLastCalledWith(sid, expect.objectContaining({ message: expect.stringMatching(message) }));
+    }
+    expect(onUnreadable).toHaveBeenCalledTimes(rows.length);
+    expect(await sessions.length()).toBe(0);
+  });
+
+  it('reports a row that is not valid JSON without quoting it, to onUnreadable and on stderr', async () => {
+    const session = await secretSession();
+    const onUnreadable = vi.fn();
+    const sessions = newSessions({ onUnreadable });
+    // V8 quotes a short text it cannot parse, whole, in its SyntaxError.
+    const secret = session.marker.slice(0, 14);
+    const text = `x ${secret}`;
+    expect(() => JSON.parse(text)).toThrow(secret);
+    const plant = () =>
+      backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [session.token, text]);
+    await plant();
+    expect(await sessions.get(session.token)).toBeNull();
+    expect(onUnreadable).toHaveBeenCalledExactlyOnceWith(session.token, expect.any(SyntaxError));
+    const [[, error]] = onUnreadable.mock.calls as [[string, Error]];
+    expect(error.message).toBe('drizzle-pgstore: a stored session could not be read: it is not valid JSON');
+    expectNoSecret(error, { ...session, forms: [secret] }, 'onUnreadable');
+
+    await plant();
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await newSessions().get(session.token)).toBeNull();
+      expect(stderr).toHaveBeenCalledExactlyOnceWith(
+        'drizzle-pgstore: a stored session could not be read: it is not valid JSON; the row was deleted',
+      );
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  it('get gives the cookie the expiry the row has, moved by touch, without costing a write', async () => {
+    const sessions = newSessions({ touchAfter: 0 });
+    const saved = new Date(Date.now() + 3_600_000);
+    await sessions.set('a', sessionData({ n: 1 }, saved.toISOString()));
+    const touched = new Date(saved.getTime() + 1_800_000);
+    expect(await sessions.touch('a', sessionData({ n: 1 }, touched))).toBe(true);
+    const [before] = await backend.query<{ v: string }>(`SELECT xmin::text AS v FROM sessions WHERE token = 'a'`);
+    const got = (await sessions.get('a'))!;
+    expect(got.cookie.expires).toBe(touched.toISOString());
+    expect(got).toMatchObject({ n: 1 });
+    const [after] = await backend.query<{ v: string }>(`SELECT xmin::text AS v FROM sessions WHERE token = 'a'`);
+    expect(after).toEqual(before);
+
+    // A browser-session cookie (no maxAge) has no expiry, and keeps none; the row still expires after ttl.
+    await sessions.set('b', sessionData({}, null));
+    expect((await sessions.get('b'))!.cookie.expires).toBeNull();
+
+    // A stored expiry that is no date gets the row's, which is one.
+    await sessions.set('c', sessionData({}, saved));
+    await backend.query(
+      `UPDATE sessions SET data = convert_to('{"cookie":{"expires":"soon","originalMaxAge":60000}}', 'UTF8') WHERE token = 'c'`,
+    );
+    expect((await sessions.get('c'))!.cookie.expires).toBe(saved.toISOString());
   });
 
   it('touch of a missing or expired session writes nothing and says so', async () => {

@@ -3,7 +3,15 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { pgTable, serial } from 'drizzle-orm/pg-core';
 import { describe, expectTypeOf, it } from 'vitest';
-import { defineSessionsTable, PGStore, sessions, type SessionDatabase } from '../src/index.js';
+import {
+  defineSessionsTable,
+  PGStore,
+  sessions,
+  StoreQueryError,
+  type DriverErrorSummary,
+  type SessionDatabase,
+  type SessionWithExpiry,
+} from '../src/index.js';
 
 // Checked by `npm run typecheck`; at run time these only show up as passing tests.
 describe('public types', () => {
@@ -24,6 +32,16 @@ describe('public types', () => {
     expectTypeOf<PGStore['all']>().returns.toEqualTypeOf<Promise<Map<string, Uint8Array>>>();
     expectTypeOf<PGStore['deleteExpired']>().returns.toEqualTypeOf<Promise<number>>();
     expectTypeOf<PGStore['stopCleanup']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<PGStore['findWithExpiry']>().returns.toEqualTypeOf<Promise<SessionWithExpiry | null>>();
+    expectTypeOf<SessionWithExpiry>().toEqualTypeOf<{ data: Uint8Array; expiry: Date }>();
+  });
+
+  it('types a failed query as StoreQueryError with the driver code and a summary as cause', () => {
+    expectTypeOf<StoreQueryError>().toExtend<Error>();
+    expectTypeOf<StoreQueryError['code']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<StoreQueryError['method']>().toEqualTypeOf<string>();
+    expectTypeOf<StoreQueryError['cause']>().toEqualTypeOf<DriverErrorSummary>();
+    expectTypeOf<DriverErrorSummary['code']>().toEqualTypeOf<string | undefined>();
   });
 
   it('types the table rows as the seed columns', () => {

@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defineSessionsTable, PGStore, StoreClosedError, type PGStoreOptions } from '../../src/index.js';
 import { uniqueName, type Backend, type OpenBackend } from './backends.js';
+import { describeErrorSecrecy } from './error-secrecy.js';
+import { describeFindWithExpiry } from './find-with-expiry.js';
 import { countRows, createSessionsTable, databaseNow, insertRows, qualified, sameBytes } from './sql.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -379,4 +381,7 @@ export function describeStoreContract(
       expect(await store.tokens()).toEqual([]);
     });
   });
+
+  describeFindWithExpiry(() => ({ backend, newStore }), { sharesAppClock });
+  describeErrorSecrecy(() => ({ backend, newStore }));
 }

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { defineSessionsTable, hashToken, PGStore, type PGStoreOptions } from '../src/index.js';
+import { openPglite, uniqueName, type Backend } from './support/backends.js';
+import { pgTable, text } from 'drizzle-orm/pg-core';
+
+// Messages that say what was wrong. Backend-independent, so PGlite only.
+describe('PGStore options and hashToken input', () => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await openPglite();
+  });
+  afterAll(() => backend?.close());
+
+  const make = (options: unknown) => () => new PGStore(backend.db, { cleanupInterval: 0, ...(options as PGStoreOptions) });
+
+  it('names the type and the value of a bad option, a string in quotes', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ cleanupInterval: '60000' }, /^drizzle-pgstore: cleanupInterval must be an integer from 0 to 2147483647, got string "60000"$/],
+      [{ cleanupInterval: -1 }, /^drizzle-pgstore: cleanupInterval must be an integer .*, got number -1$/],
+      [{ cleanupInterval: Number.NaN }, /, got number NaN$/],
+      [{ cleanupJitter: '0.1' }, /^drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got string "0.1"$/],
+      [{ cleanupBatchSize: 1.5 }, /^drizzle-pgstore: cleanupBatchSize must be an integer .*, got number 1.5$/],
+      [{ maxDataBytes: true }, /^drizzle-pgstore: maxDataBytes must be an integer .*, got boolean true$/],
+      [{ hashTokens: 'yes' }, /^drizzle-pgstore: hashTokens must be a boolean, got string "yes"$/],
+      [{ preparedStatements: 0 }, /^drizzle-pgstore: preparedStatements must be a boolean, got number 0$/],
+      [{ onError: 'console' }, /^drizzle-pgstore: onError must be a function, got string "console"$/],
+      [{ cleanupInterval: 'x'.repeat(100) }, /, got string "x{60}…"$/],
+    ];
+    for (const [options, message] of cases) expect(make(options), JSON.stringify(options)).toThrow(message);
+  });
+
+  it('refuses a table that is not a sessions table, naming table', () => {
+    expect(make({ table: 'my_sessions' })).toThrow(
+      /^drizzle-pgstore: table must be a sessions table from defineSessionsTable\(\) \(or sessions\), got string "my_sessions"$/,
+    );
+    expect(make({ table: { name: 'sessions' } })).toThrow(/^drizzle-pgstore: table must be .*, got object$/);
+    expect(make({ table: pgTable('users', { id: text('id') }) })).toThrow(
+      /^drizzle-pgstore: table must be .*, got a table without token, data and expiry columns$/,
+    );
+    expect(make({ table: defineSessionsTable(uniqueName('fine')) })).not.toThrow();
+  });
+
+  it('refuses an unknown option by name, with a hint when one known option is close', () => {
+    expect(make({ cleanupIntervall: 1000 })).toThrow(
+      /^drizzle-pgstore: PGStore has no option "cleanupIntervall" \(did you mean "cleanupInterval"\?\)$/,
+    );
+    expect(make({ hashtoken: true })).toThrow(/has no option "hashtoken" \(did you mean "hashTokens"\?\)$/);
+    expect(make({ pool: {} })).toThrow(
+      /^drizzle-pgstore: PGStore has no option "pool"; its options are cleanupInterval, cleanupJitter, cleanupBatchSize, onError, table, preparedStatements, maxDataBytes, hashTokens$/,
+    );
+    expect(() => new PGStore(backend.db, 60_000 as never)).toThrow(/^drizzle-pgstore: PGStore options must be an object, got number 60000$/);
+  });
+
+  it('hashToken refuses what is not a string, instead of hashing it as an empty token', async () => {
+    for (const token of [undefined, null, 42, Buffer.from('t')]) {
+      await expect(hashToken(token as never)).rejects.toThrow(TypeError);
+    }
+    await expect(hashToken(undefined as never)).rejects.toThrow(/^drizzle-pgstore: hashToken needs a string, got undefined$/);
+    expect(await hashToken('')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('when onError throws, reports the cleanup failure and the throw, on one line', async () => {
+    const lines: unknown[][] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args) => void lines.push(args));
+    const name = uniqueName('missing');
+    const store = new PGStore(backend.db, {
+      table: defineSessionsTable(name),
+      cleanupInterval: 20,
+      onError: () => {
+        throw new Error('the metrics client is down');
+      },
+    });
+    try {
+      await vi.waitFor(() => expect(lines.length).toBeGreaterThanOrEqual(1), { timeout: 5000 });
+      await store.close();
+      expect(lines[0]).toEqual([
+        `drizzle-pgstore: cleanup of expired sessions failed (will retry): relation "${name}" does not exist; then onError threw: the metrics client is down`,
+      ]);
+    } finally {
+      spy.mockRestore();
+      await store.close();
+    }
+  });
+});
