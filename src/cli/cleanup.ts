@@ -48,7 +48,7 @@ export async function cleanupCommand(
   let lastReport = started;
   try {
     const store = new PGStore(database.db, { table, cleanupInterval: 0, cleanupBatchSize });
-    const deleted = await explainMissingTable(values, () => store.deleteExpired({
+    const deleted = await explainMissingTable(values, database.db, () => store.deleteExpired({
       signal: interrupted.signal,
       onProgress: (sofar) => {
         const now = performance.now();

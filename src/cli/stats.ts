@@ -23,7 +23,7 @@ export async function statsCommand(args: string[], out: (line: string) => void):
   const table = tableOption(values);
   const database = await openDatabase(databaseTarget(values));
   try {
-    const stats = await explainMissingTable(values, () => sessionStats(database.db, table));
+    const stats = await explainMissingTable(values, database.db, () => sessionStats(database.db, table));
     if (values.json) return out(JSON.stringify(stats));
     out(
       [
