@@ -17,7 +17,7 @@ async function expectNoPassword(args: string[], env: Record<string, string> = {}
 }
 
 describe('the CLI never prints a database password', () => {
-  // Port 1: nothing listens there, so each command fails in "cannot reach".
+  // Port 1: nothing listens there, so each command fails in "cannot connect to".
   const unreachable: Array<[string, string]> = [
     ['user:password@', 'postgres://me:TopSecret123@127.0.0.1:1/test'],
     ['?password=', 'postgres://me@127.0.0.1:1/test?password=TopSecret123'],
@@ -32,7 +32,7 @@ describe('the CLI never prints a database password', () => {
   it.each(unreachable)('in --database-url with %s', async (_form, url) => {
     for (const result of await expectNoPassword(['--database-url', url])) {
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^drizzle-pgstore: cannot reach postgres:\/\/me@.*ECONNREFUSED/);
+      expect(result.stderr).toMatch(/^drizzle-pgstore: cannot connect to postgres:\/\/me@.*ECONNREFUSED/);
     }
   });
 
@@ -61,6 +61,15 @@ describe('the CLI never prints a database password', () => {
     }
     const inline = await expectNoPassword(['--database-url=postgres://me:TopSecret123@127.0.0.1:1/test', '--bogus']);
     for (const result of inline) expect(result.stderr).toMatch(/Unknown option '--bogus'/);
+  });
+
+  it('in other arguments that look like credentials, while a folder with an @ stays as it is', async () => {
+    for (const result of await expectNoPassword(['root:TopSecret123@db/x'])) {
+      expect(result.stderr).toBe(`drizzle-pgstore: Unexpected argument '***'. This command does not take positional arguments (see 'drizzle-pgstore --help')\n`);
+    }
+    const folder = '/nowhere/pkg@1.0.0';
+    const stats = await runCli(['stats', '--pglite', folder]);
+    expect(stats.stderr).toContain(`no PGlite database at ${folder}: no such folder`);
   });
 
   it('in a driver message that repeats part of the URL', async () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl } from './support/backends.js';
 import { oneLine, runCli, targets, type Target } from './support/cli.js';
 import { EDGE_STEPS, rowsExpiringAt } from './support/edge-expiries.js';
 
@@ -115,9 +116,18 @@ describe('CLI errors', () => {
     expect((await runCli(['--help'])).stdout).toContain("'drizzle-pgstore --version' (-v)");
   });
 
-  it('reports an unreachable database in one line with exit status 1', async () => {
+  it('reports a database it cannot connect to in one line with exit status 1', async () => {
     const result = await runCli(['cleanup', '--database-url', 'postgres://postgres@127.0.0.1:1/test']);
     expect(result.code).toBe(1);
-    expect(oneLine(result)).toMatch(/^drizzle-pgstore: cannot reach postgres:\/\/postgres@127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
+    expect(oneLine(result)).toMatch(/^drizzle-pgstore: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
+    // The server answers here; it is the database that is missing, and nothing says "unreachable".
+    const missing = new URL(databaseUrl());
+    missing.pathname = '/no_such_database';
+    const answered = await runCli(['stats', '--database-url', missing.href]);
+    expect(answered.code).toBe(1);
+    const shown = new URL(missing);
+    shown.password = '';
+    shown.search = '';
+    expect(oneLine(answered)).toBe(`drizzle-pgstore: cannot connect to ${shown.href}: database "no_such_database" does not exist`);
   });
 });

@@ -23,7 +23,7 @@ describe('openDatabase checks the URL it is given, and never repeats it', () => 
 
   it('names an unreachable database without its password', async () => {
     const opening = openDatabase({ url: 'postgres://me:TopSecret123@127.0.0.1:1/test?sslpassword=TopSecret123' });
-    await expect(opening).rejects.toThrow(/^cannot reach postgres:\/\/me@127\.0\.0\.1:1\/test: connect ECONNREFUSED/);
+    await expect(opening).rejects.toThrow(/^cannot connect to postgres:\/\/me@127\.0\.0\.1:1\/test: connect ECONNREFUSED/);
     await expect(opening).rejects.not.toThrow(SECRET);
   });
 });

@@ -73,14 +73,18 @@ const decoded = (text: string) => {
   }
 };
 
+/** A PostgreSQL URL as node-postgres reads it, or undefined. */
+const postgresUrl = (text: string) => (/^postgres(ql)?:\/\//i.test(text) ? parse(text) : undefined);
+
 /**
- * Every form in which `text` may carry a password, if it is a URL: the password and each
- * `…pass…=` query parameter, as written and decoded. Text that looks like a URL but does
- * not parse is all secret, as nobody can tell which part is the password.
+ * Every form in which `text` may carry a password: for a PostgreSQL URL, the password and
+ * each `…pass…=` query parameter, as written and decoded. Any other text that looks as if
+ * it holds credentials (`scheme://…`, `user:password@…`) is all secret, as nobody can tell
+ * which part is the password; other text (a folder, a table name) holds none.
  */
 function secretsIn(text: string): string[] {
-  const url = parse(text);
-  if (url === undefined) return /@|:\/\//.test(text) ? [text] : [];
+  const url = postgresUrl(text);
+  if (url === undefined) return /:\/\/|:[^@]*@/.test(text) ? [text] : [];
   const raw = [url.password];
   for (const pair of url.search.slice(1).split('&')) {
     const equals = pair.indexOf('=');
@@ -105,7 +109,7 @@ export function hidePasswords(message: string, sources: Iterable<string>): strin
   for (const source of sources) {
     const found = secretsIn(source);
     if (found.length === 0) continue;
-    const url = parse(source);
+    const url = postgresUrl(source);
     hidden = hidden.replaceAll(source, url === undefined ? '***' : describeDatabaseUrl(url));
     secrets.push(...found);
   }

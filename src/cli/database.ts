@@ -95,7 +95,7 @@ async function openPostgres(text: string): Promise<OpenedDatabase> {
     await pool.end();
     // Driver messages may repeat parts of the URL (a host that was a password by mistake).
     const reason = (error as Error).message || (error as NodeJS.ErrnoException).code || String(error);
-    throw new Error(`cannot reach ${label}: ${hidePasswords(reason, [text])}`);
+    throw new Error(`cannot connect to ${label}: ${hidePasswords(reason, [text])}`);
   }
   const db = drizzle(pool);
   return {
