@@ -1,4 +1,4 @@
-import { count, gte, lt, max, min, sql } from 'drizzle-orm';
+import { count, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { sessions, type SessionsTable } from './schema.js';
 import type { SessionDatabase } from './statements.js';
@@ -28,6 +28,16 @@ export interface SessionStats {
 }
 
 /**
+ * A timestamptz read as whole milliseconds since 1970, worked out by the database. Drivers
+ * parse timestamptz text themselves, and not all alike: node-postgres reads the years 1 to
+ * 99 as 1901 to 1999. A number means the same to every driver.
+ */
+const epochDate = (timestamp: SQL) =>
+  sql<string | null>`floor(extract(epoch from ${timestamp}) * 1000)::text`.mapWith(
+    (milliseconds: string): Date | null => new Date(Number(milliseconds)),
+  );
+
+/**
  * Reads how many sessions are live and expired, the table's size on disk, and its expiry
  * range, in one query.
  *
@@ -49,8 +59,8 @@ export async function sessionStats(db: SessionDatabase, table: SessionsTable = s
       expired: count(sql`CASE WHEN ${gte(now, table.expiry)} THEN 1 END`),
       tableBytes: sql<string>`pg_table_size(${regclass})`.mapWith(Number),
       indexBytes: sql<string>`pg_indexes_size(${regclass})`.mapWith(Number),
-      oldestExpiry: min(table.expiry),
-      newestExpiry: max(table.expiry),
+      oldestExpiry: epochDate(sql`min(${table.expiry})`),
+      newestExpiry: epochDate(sql`max(${table.expiry})`),
     })
     .from(table);
   // An aggregate without GROUP BY always yields one row.

@@ -1,39 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseUrl, uniqueName } from './support/backends.js';
-
-const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI with DATABASE_URL unset unless given. */
-function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  if (!('DATABASE_URL' in env)) delete childEnv.DATABASE_URL;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { env: childEnv, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** A raw SQL runner on the target, and how the CLI names it. */
-interface Target {
-  args: string[];
-  env?: Record<string, string>;
-  exec(text: string): Promise<Array<Record<string, unknown>>>;
-  done(): Promise<void>;
-}
+import { databaseUrl } from './support/backends.js';
+import { oneLine, runCli, targets, type Target } from './support/cli.js';
+import { EDGE_STEPS, rowsExpiringAt } from './support/edge-expiries.js';
 
 const FILL = (expired: number, live: number) => `
   INSERT INTO sessions (token, data, expiry)
@@ -41,56 +12,7 @@ const FILL = (expired: number, live: number) => `
   INSERT INTO sessions (token, data, expiry)
   SELECT 'live' || i, convert_to('x', 'UTF8'), current_timestamp + interval '1 hour' FROM generate_series(1, ${live}) i;`;
 
-async function pgliteTarget(): Promise<Target> {
-  const dir = await mkdtemp(join(tmpdir(), 'pgstore-cli-'));
-  // PGlite keeps a folder to one process at a time, so each look opens and closes it.
-  const exec = async (text: string) => {
-    const client = await PGlite.create(dir);
-    try {
-      const results = await client.exec(text);
-      return (results.at(-1)?.rows ?? []) as Array<Record<string, unknown>>;
-    } finally {
-      await client.close();
-    }
-  };
-  return { args: ['--pglite', dir], exec, done: () => rm(dir, { recursive: true, force: true }) };
-}
-
-async function postgresTarget(): Promise<Target> {
-  // A database of its own: the CLI keeps its migration history in drizzle.*, which a
-  // schema of its own would share with whatever else ran on this server before.
-  const database = uniqueName('pgstore_cli');
-  const admin = new pg.Client({ connectionString: databaseUrl() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(databaseUrl());
-  url.pathname = `/${database}`;
-  const pool = new pg.Pool({ connectionString: url.href });
-  // A client still closing when the database goes must not become an uncaught error.
-  pool.on('error', () => {});
-  const exec = async (text: string) => {
-    const results = await pool.query(text);
-    const last = Array.isArray(results) ? results.at(-1) : results;
-    return last.rows as Array<Record<string, unknown>>;
-  };
-  return {
-    args: [],
-    env: { DATABASE_URL: url.href },
-    exec,
-    done: async () => {
-      await pool.end();
-      // Not WITH (FORCE): that would cut connections still closing. Without it PostgreSQL
-      // waits a few seconds for them to go.
-      await admin.query(`DROP DATABASE ${database}`);
-      await admin.end();
-    },
-  };
-}
-
-describe.each([
-  ['PGlite', pgliteTarget],
-  ['PostgreSQL', postgresTarget],
-])('the CLI on %s', (_name, open) => {
+describe.each(targets)('the CLI on %s', (_name, open) => {
   let target: Target;
   const run = (...args: string[]) => runCli([...args, ...target.args], target.env);
   beforeAll(async () => {
@@ -121,6 +43,16 @@ describe.each([
     expect(text.stdout).toMatch(/expired rows +30\n/);
   });
 
+  it('stats shows expiries in the years 1, 99, 100, 1899 and 9999 as they are, as text and --json', async () => {
+    for (const step of EDGE_STEPS) {
+      await target.exec(rowsExpiringAt(step.rows));
+      const json = JSON.parse((await run('stats', '--json')).stdout);
+      expect(json).toMatchObject({ oldestExpiry: step.oldest, newestExpiry: step.newest });
+      const text = await run('stats');
+      expect(text.stdout).toContain(`oldest expiry  ${step.oldest}\nnewest expiry  ${step.newest}\n`);
+    }
+  });
+
   it('cleanup removes 100,000 expired rows and leaves the live ones, showing progress', async () => {
     await target.exec(`TRUNCATE sessions; ${FILL(100_000, 1000)}`);
     const result = await run('cleanup', '--progress-every', '0');
@@ -143,73 +75,59 @@ describe.each([
     }
   });
 
-  it('names a missing table in one line and suggests migrate', async () => {
-    const result = await run('stats', '--table', 'no_such_sessions');
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      `drizzle-pgstore: relation "no_such_sessions" does not exist (run 'drizzle-pgstore migrate' first)\n`,
-    );
-  });
-});
-
-describe('migrate on PostgreSQL', () => {
-  it('says so, exit status 1, when the history says done but no table is on the search_path', async () => {
-    const target = await postgresTarget();
-    try {
-      expect((await runCli(['migrate'], target.env)).code).toBe(0);
-      const elsewhere = new URL(target.env!.DATABASE_URL!);
-      await target.exec('CREATE SCHEMA elsewhere');
-      elsewhere.searchParams.set('options', '-c search_path=elsewhere');
-      const result = await runCli(['migrate'], { DATABASE_URL: elsewhere.href });
-      expect(result.code).toBe(1);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/^drizzle-pgstore: the shipped migration is recorded in drizzle\.__drizzle_pgstore_migrations, but no sessions table can be read on this connection's search_path/);
-    } finally {
-      await target.done();
-    }
-  });
 });
 
 describe('CLI errors', () => {
-  const oneLine = (result: CliResult) => {
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    return result.stderr.trim();
-  };
-
   it('refuses bad arguments with exit status 2', async () => {
     const pglite = ['--pglite', join(tmpdir(), 'never-created')];
-    const cases: Array<[string[], RegExp]> = [
-      [['frobnicate'], /unknown command 'frobnicate'/],
+    const cases: Array<[string[], RegExp, Record<string, string>?]> = [
+      [['frobnicate'], /unknown command 'frobnicate'; commands are migrate, cleanup, stats/],
+      [['--pglite', 'x', 'stats'], /the command comes first \(migrate, cleanup, stats\), then its options; got '--pglite'/],
       [['stats'], /no database: pass --database-url URL or --pglite DIR, or set DATABASE_URL/],
       [['stats', '--bogus', ...pglite], /Unknown option '--bogus'/],
-      [['stats', '--database-url', 'mysql://x', ], /not a PostgreSQL URL/],
+      [['stats', '--database-url', 'mysql://x'], /--database-url is a mysql: URL, not a PostgreSQL one \(it should look like postgres:\/\/user:password@host:5432\/database\)/],
+      [['stats', '--database-url', ''], /--database-url is empty/],
+      [['stats'], /^drizzle-pgstore: DATABASE_URL is not a valid URL \(it should look like postgres:\/\/user:password@host:5432\/database; it is not shown, as it may hold a password\)/, { DATABASE_URL: 'notaurl' }],
       [['stats', '--database-url', 'postgres://x', ...pglite], /not both/],
-      [['cleanup', '--batch-size', '0', ...pglite], /--batch-size must be an integer of at least 1, got '0'/],
-      [['cleanup', '--batch-size', 'lots', ...pglite], /--batch-size must be an integer of at least 1/],
+      [['stats', '--database-url', '--pglite', 'x'], /Option '--database-url' argument is ambiguous\. Did you forget to specify the option argument for '--database-url'\?/],
+      [['cleanup', '--batch-size', '0', ...pglite], /--batch-size must be a whole number from 1 to 1000000, got '0'/],
+      [['cleanup', '--batch-size', 'lots', ...pglite], /--batch-size must be a whole number from 1 to 1000000, got 'lots'/],
+      [['cleanup', '--batch-size', '-5', ...pglite], /--batch-size must be a whole number from 1 to 1000000, got '-5'/],
+      [['cleanup', '--batch-size', '99999999999999999999', ...pglite], /--batch-size must be a whole number from 1 to 1000000, got '99999999999999999999'/],
+      [['cleanup', '--batch-size', '1e3', ...pglite], /--batch-size must be a whole number from 1 to 1000000, got '1e3'/],
+      [['cleanup', '--progress-every', '-1', ...pglite], /--progress-every must be a whole number from 0 to 86400000, got '-1'/],
       [['stats', '--table', '', ...pglite], /table name must not be empty/],
-      [['stats', ...pglite], /--pglite .*never-created: no such folder \('drizzle-pgstore migrate --pglite/],
       [['migrate', '--pglite', ''], /--pglite needs a folder/],
-      [['stats', '--pglite', fileURLToPath(import.meta.url)], /cli\.test\.ts: not a folder/],
-      [['migrate', '--table', 'other', ...pglite], /Unknown option '--table'/],
     ];
-    for (const [args, message] of cases) {
-      const result = await runCli(args);
+    for (const [args, message, env] of cases) {
+      const result = await runCli(args, env);
       expect(result.code, args.join(' ')).toBe(2);
       expect(oneLine(result), args.join(' ')).toMatch(message);
     }
+    const notaurl = await runCli(['stats'], { DATABASE_URL: 'notaurl' });
+    expect(notaurl.stderr).not.toContain('notaurl');
   });
 
-  it('reports an unreachable database in one line with exit status 1', async () => {
+  it('--version and -v print the version in package.json', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      expect(await runCli([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+    expect((await runCli(['--help'])).stdout).toContain("'drizzle-pgstore --version' (-v)");
+  });
+
+  it('reports a database it cannot connect to in one line with exit status 1', async () => {
     const result = await runCli(['cleanup', '--database-url', 'postgres://postgres@127.0.0.1:1/test']);
     expect(result.code).toBe(1);
-    expect(oneLine(result)).toMatch(/^drizzle-pgstore: cannot reach postgres:\/\/postgres@127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
-  });
-
-  it('never prints a password', async () => {
-    const result = await runCli(['stats', '--database-url', 'postgres://me:secret@127.0.0.1:1/test']);
-    expect(result.code).toBe(1);
-    expect(oneLine(result)).not.toContain('secret');
+    expect(oneLine(result)).toMatch(/^drizzle-pgstore: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
+    // The server answers here; it is the database that is missing, and nothing says "unreachable".
+    const missing = new URL(databaseUrl());
+    missing.pathname = '/no_such_database';
+    const answered = await runCli(['stats', '--database-url', missing.href]);
+    expect(answered.code).toBe(1);
+    const shown = new URL(missing);
+    shown.password = '';
+    shown.search = '';
+    expect(oneLine(answered)).toBe(`drizzle-pgstore: cannot connect to ${shown.href}: database "no_such_database" does not exist`);
   });
 });

@@ -4,9 +4,11 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseUrl, openNodePostgres, openPglite, uniqueName, type Backend, type OpenBackend } from './support/backends.js';
 import { describeSessionsTable, SEED_DDL } from './support/catalog.js';
+import { postgresTarget, runCli, type Target } from './support/cli.js';
+import { drizzleKitApp, makeSessionsIfNotExists, type DrizzleKitApp } from './support/drizzle-kit-app.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -107,6 +109,53 @@ export const users = pgTable('users', { id: serial('id').primaryKey(), name: tex
     } finally {
       await rm(app, { recursive: true, force: true });
     }
+  });
+
+  describe("beside an app's own drizzle-kit migrations that include the re-exported table", () => {
+    const appSchema = `import { pgTable, serial, text } from 'drizzle-orm/pg-core';
+export { sessions } from 'drizzle-pgstore/schema';
+export const users = pgTable('users', { id: serial('id').primaryKey(), name: text('name').notNull() });
+`;
+    let target: Target;
+    let app: DrizzleKitApp;
+    beforeEach(async () => {
+      target = await postgresTarget();
+      app = await drizzleKitApp(appSchema, target.env!.DATABASE_URL!);
+    });
+    afterEach(async () => {
+      await app?.remove();
+      await target?.done();
+    });
+
+    it('`drizzle-pgstore migrate` first: drizzle-kit migrate fails as generated, and works with IF NOT EXISTS', async () => {
+      expect((await runCli(['migrate'], target.env)).code).toBe(0);
+      const migration = await app.generate();
+      // It fails on CREATE TABLE "sessions" (drizzle-kit 0.31 exits 1 without a word) and
+      // rolls the whole migration back.
+      expect((await app.migrate()).code).toBe(1);
+      const [before] = await target.exec(`SELECT to_regclass('users') IS NOT NULL AS users`);
+      expect(before).toEqual({ users: false });
+
+      // The README's step: the two statements of the sessions table, made IF NOT EXISTS.
+      await makeSessionsIfNotExists(migration);
+      const edited = await readFile(migration, 'utf8');
+      expect(edited).toContain('CREATE TABLE IF NOT EXISTS "sessions"');
+      expect(edited).toContain('CREATE INDEX IF NOT EXISTS "sessions_expiry_idx"');
+      expect(await app.migrate()).toMatchObject({ code: 0 });
+      const [row] = await target.exec(`SELECT to_regclass('users') IS NOT NULL AS users, to_regclass('sessions_expiry_idx') IS NOT NULL AS idx`);
+      expect(row).toEqual({ users: true, idx: true });
+      expect((await runCli(['migrate'], target.env)).code).toBe(0);
+      expect(await runCli(['stats'], target.env)).toMatchObject({ code: 0, stderr: '' });
+    });
+
+    it('drizzle-kit migrate first: `drizzle-pgstore migrate` then works too', async () => {
+      await app.generate();
+      expect(await app.migrate()).toMatchObject({ code: 0 });
+      const migrated = await runCli(['migrate'], target.env);
+      expect(migrated).toMatchObject({ code: 0, stderr: '' });
+      expect(migrated.stdout).toMatch(/: the sessions table is ready\n$/);
+      expect(await runCli(['stats'], target.env)).toMatchObject({ code: 0, stderr: '' });
+    });
   });
 
   it('loads drizzle-pgstore/schema with require(), as drizzle-kit does', () => {

@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
-import type { ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defineSessionsTable, sessions, type SessionsTable } from '../schema.js';
 import type { DatabaseTarget } from './database.js';
+import { DatabaseUrlError, parseDatabaseUrl } from './database-url.js';
 
 /** A mistake in how the CLI was called: reported in one line, exit status 2. */
 export class UsageError extends Error {
@@ -24,25 +24,49 @@ export const tableOptions = {
 export const databaseHelp = `Database:
   --database-url URL   PostgreSQL to use (default: $DATABASE_URL)
   --pglite DIR         an embedded PGlite database kept in the folder DIR instead
+                       (one process at a time: stop the app that uses it first)
   -h, --help           this help`;
 
 export const tableHelp = `Table:
   --table NAME         the sessions table (default: sessions)
   --schema NAME        its PostgreSQL schema (default: the search_path)`;
 
-/** Runs a `parseArgs` call, turning Node's parse errors into usage errors. */
-export function parseOrUsage<T>(parse: () => T): T {
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The values `parseArgs` gives for `options` in strict mode. */
+type ParsedOptions<O extends Options> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'];
+
+/**
+ * Parses a command's options, turning Node's parse errors into usage errors. A negative
+ * number after an option that takes a value is taken as its value (Node would call it
+ * an option), so that `--batch-size -5` gets the option's own range message.
+ */
+export function parseOptions<const O extends Options>(args: string[], options: O): ParsedOptions<O> {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const takesValue = arg.startsWith('--') && options[arg.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
   try {
-    return parse();
+    return parseArgs({ args: joined, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
+    const { message, code } = error as NodeJS.ErrnoException;
+    // An ambiguous value needs all of Node's explanation; other messages, their first line.
+    throw new UsageError(code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? message : message.split('\n')[0]);
   }
 }
 
 /**
  * The database to open, from --database-url, DATABASE_URL or --pglite. A PGlite folder
- * must exist unless the command may create it, so a mistyped path is not taken for a new,
- * empty database.
+ * must hold a database already unless the command may create one, so a mistyped path is
+ * not taken for a new, empty database.
  */
 export function databaseTarget(
   values: { 'database-url'?: string; pglite?: string },
@@ -51,22 +75,21 @@ export function databaseTarget(
   if (values['database-url'] !== undefined && values.pglite !== undefined) {
     throw new UsageError('give --database-url or --pglite, not both');
   }
-  if (values.pglite !== undefined) return { pgliteDir: pgliteFolder(values.pglite, mayCreate) };
-  const url = values['database-url'] ?? process.env.DATABASE_URL;
-  if (!url) throw new UsageError('no database: pass --database-url URL or --pglite DIR, or set DATABASE_URL');
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`not a PostgreSQL URL: ${url.slice(0, 40)}`);
-  return { url };
-}
-
-function pgliteFolder(dir: string, mayCreate: boolean): string {
-  // PGlite takes an empty path for a throwaway in-memory database: never what an operator means.
-  if (dir.trim() === '') throw new UsageError('--pglite needs a folder');
-  const found = statSync(dir, { throwIfNoEntry: false });
-  if (found && !found.isDirectory()) throw new UsageError(`--pglite ${dir}: not a folder`);
-  if (!found && !mayCreate) {
-    throw new UsageError(`--pglite ${dir}: no such folder ('drizzle-pgstore migrate --pglite ${dir}' creates one)`);
+  if (values.pglite !== undefined) {
+    // PGlite takes an empty path for a throwaway in-memory database: never what an operator means.
+    if (values.pglite.trim() === '') throw new UsageError('--pglite needs a folder');
+    return { pgliteDir: values.pglite, create: mayCreate };
   }
-  return dir;
+  const source = values['database-url'] === undefined ? 'DATABASE_URL' : '--database-url';
+  const url = values['database-url'] ?? process.env.DATABASE_URL;
+  if (url === '') throw new UsageError(`${source} is empty`);
+  if (url === undefined) throw new UsageError('no database: pass --database-url URL or --pglite DIR, or set DATABASE_URL');
+  try {
+    parseDatabaseUrl(url, source);
+  } catch (error) {
+    throw error instanceof DatabaseUrlError ? new UsageError(error.message) : error;
+  }
+  return { url };
 }
 
 /** The table named by --table and --schema. */
@@ -79,19 +102,12 @@ export function tableOption(values: { table?: string; schema?: string }): Sessio
   }
 }
 
-function integerOption(name: string, value: string | undefined, fallback: number, least: number): number {
+/** A whole number option within [least, most]; the message gives the range. */
+export function integerOption(name: string, value: string | undefined, fallback: number, least: number, most: number): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(number) || number < least) {
-    throw new UsageError(`--${name} must be an integer of at least ${least}, got '${value}'`);
+  if (!/^\d+$/.test(value) || number < least || number > most) {
+    throw new UsageError(`--${name} must be a whole number from ${least} to ${most}, got '${value}'`);
   }
   return number;
 }
-
-/** An integer option of at least 1. */
-export const positiveInteger = (name: string, value: string | undefined, fallback: number) =>
-  integerOption(name, value, fallback, 1);
-
-/** An integer option of at least 0. */
-export const nonNegativeInteger = (name: string, value: string | undefined, fallback: number) =>
-  integerOption(name, value, fallback, 0);

@@ -1,7 +1,11 @@
-import { parseArgs } from 'node:util';
 import { PGStore } from '../store.js';
-import { databaseHelp, databaseOptions, databaseTarget, nonNegativeInteger, parseOrUsage, positiveInteger, tableHelp, tableOption, tableOptions } from './args.js';
+import { databaseHelp, databaseOptions, databaseTarget, integerOption, parseOptions, tableHelp, tableOption, tableOptions } from './args.js';
 import { openDatabase } from './database.js';
+import { explainMissingTable } from './missing-table.js';
+
+// One DELETE of a million rows already holds its locks for seconds; more gains nothing.
+const MAX_BATCH_SIZE = 1_000_000;
+const DAY_MS = 86_400_000;
 
 export const cleanupHelp = `Usage: drizzle-pgstore cleanup [options]
 
@@ -10,8 +14,8 @@ Safe beside running apps and other cleaners (each batch skips rows another holds
 Shows progress on long runs; Ctrl-C stops after the batch in flight.
 
 Options:
-  --batch-size N       rows per DELETE (default: 5000)
-  --progress-every MS  how often to show progress (default: 1000)
+  --batch-size N       rows per DELETE, 1 to ${MAX_BATCH_SIZE} (default: 5000)
+  --progress-every MS  how often to show progress, 0 (every batch) to ${DAY_MS} (default: 1000)
   --quiet              print only the summary
 
 ${tableHelp}
@@ -25,13 +29,17 @@ export async function cleanupCommand(
   out: (line: string) => void,
   progress: (line: string) => void,
 ): Promise<void> {
-  const { values } = parseOrUsage(() =>
-    parseArgs({ args, options: { ...databaseOptions, ...tableOptions, 'batch-size': { type: 'string' }, 'progress-every': { type: 'string' }, quiet: { type: 'boolean' } }, strict: true }),
-  );
+  const values = parseOptions(args, {
+    ...databaseOptions,
+    ...tableOptions,
+    'batch-size': { type: 'string' },
+    'progress-every': { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
   if (values.help) return out(cleanupHelp);
   const table = tableOption(values);
-  const cleanupBatchSize = positiveInteger('batch-size', values['batch-size'], 5000);
-  const progressEvery = nonNegativeInteger('progress-every', values['progress-every'], 1000);
+  const cleanupBatchSize = integerOption('batch-size', values['batch-size'], 5000, 1, MAX_BATCH_SIZE);
+  const progressEvery = integerOption('progress-every', values['progress-every'], 1000, 0, DAY_MS);
   const database = await openDatabase(databaseTarget(values));
   const interrupted = new AbortController();
   const onSigint = () => interrupted.abort();
@@ -40,7 +48,7 @@ export async function cleanupCommand(
   let lastReport = started;
   try {
     const store = new PGStore(database.db, { table, cleanupInterval: 0, cleanupBatchSize });
-    const deleted = await store.deleteExpired({
+    const deleted = await explainMissingTable(values, database.db, () => store.deleteExpired({
       signal: interrupted.signal,
       onProgress: (sofar) => {
         const now = performance.now();
@@ -48,7 +56,7 @@ export async function cleanupCommand(
         lastReport = now;
         progress(`deleted ${sofar} rows so far (${rate(sofar, now - started)} rows/s)`);
       },
-    });
+    }));
     const elapsed = performance.now() - started;
     const how = interrupted.signal.aborted ? 'interrupted after deleting' : 'deleted';
     out(`${how} ${deleted} expired rows in ${(elapsed / 1000).toFixed(1)} s (${rate(deleted, elapsed)} rows/s)`);

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { cleanupCommand } from './cleanup.js';
+import { hidePasswords } from './database-url.js';
 import { migrateCommand } from './migrate.js';
+import { PgliteFolderError } from './pglite-folder.js';
 import { statsCommand } from './stats.js';
 
 const help = `Usage: drizzle-pgstore <command> [options]
@@ -12,7 +15,8 @@ Commands:
   stats     live and expired sessions, sizes, expiry range (--json for machines)
 
 The database is --database-url URL, else $DATABASE_URL, or --pglite DIR.
-Run 'drizzle-pgstore <command> --help' for a command's options.`;
+Run 'drizzle-pgstore <command> --help' for a command's options,
+'drizzle-pgstore --version' (-v) for this package's version.`;
 
 const out = (text: string) => console.log(text);
 const progress = (text: string) => console.error(text);
@@ -23,22 +27,42 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   stats: (args) => statsCommand(args, out),
 };
 
+/** The version in this package's package.json, two folders up from `dist/cli/` and `src/cli/` alike. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
 /** Runs the CLI; every failure becomes one line on stderr and a non-zero exit status. */
 async function main(argv: string[]): Promise<void> {
   const [name, ...args] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') return out(help);
+  if (name === '-v' || name === '--version' || name === 'version') return out(packageVersion());
   const command = commands[name];
-  if (!command) throw new UsageError(`unknown command '${name}'; commands are ${Object.keys(commands).join(', ')}`);
-  await command(args);
+  if (command) return command(args);
+  const known = Object.keys(commands).join(', ');
+  if (name.startsWith('-')) throw new UsageError(`the command comes first (${known}), then its options; got '${name}'`);
+  throw new UsageError(`unknown command '${name}'; commands are ${known}`);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  const usage = error instanceof UsageError;
+/**
+ * Every string that may be a database URL: the arguments (also the value of an
+ * `--option=value` one) and DATABASE_URL. Messages from drivers and from the argument
+ * parser may repeat them.
+ */
+function possibleUrls(argv: string[]): string[] {
+  const values = argv.map((arg) => /^--[\w-]+=(.*)$/s.exec(arg)?.[1]).filter((value) => value !== undefined);
+  return [...argv, ...values, ...(process.env.DATABASE_URL ? [process.env.DATABASE_URL] : [])];
+}
+
+const argv = process.argv.slice(2);
+main(argv).catch((error: unknown) => {
+  const usage = error instanceof UsageError || error instanceof PgliteFolderError;
+  // drizzle's query errors put the query's parameters in their message: report the cause.
   let reason: unknown = error;
   while (reason instanceof Error && reason.cause instanceof Error) reason = reason.cause;
   const text = reason instanceof Error ? reason.message : String(reason);
-  const undefinedTable = (reason as { code?: unknown }).code === '42P01';
-  const hint = usage ? " (see 'drizzle-pgstore --help')" : undefinedTable ? " (run 'drizzle-pgstore migrate' first)" : '';
-  console.error(`drizzle-pgstore: ${text.replace(/\s+/g, ' ')}${hint}`);
+  const hint = error instanceof UsageError ? " (see 'drizzle-pgstore --help')" : '';
+  console.error(`drizzle-pgstore: ${hidePasswords(text.replace(/\s+/g, ' '), possibleUrls(argv))}${hint}`);
   process.exitCode = usage ? 2 : 1;
 });

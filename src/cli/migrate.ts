@@ -1,38 +1,30 @@
-import { parseArgs } from 'node:util';
-import { sessions } from '../schema.js';
-import { databaseHelp, databaseOptions, databaseTarget, parseOrUsage } from './args.js';
+import { databaseHelp, databaseOptions, databaseTarget, parseOptions, tableOptions, UsageError } from './args.js';
 import { migrationsTable, openDatabase } from './database.js';
+import { customTableHint } from './missing-table.js';
 
 export const migrateHelp = `Usage: drizzle-pgstore migrate [options]
 
 Applies the migrations this package ships: creates the table \`sessions\` and its expiry
-index, on the connection's search_path, if they are missing. Their history is kept in
-drizzle.${migrationsTable}, apart from your app's own. A table of another name or
-schema (defineSessionsTable) belongs in your app's own Drizzle migrations.
+index, on the connection's search_path, if they are missing (also when their history, kept
+in drizzle.${migrationsTable} apart from your app's own, says they were made).
+A table of another name or schema (defineSessionsTable) belongs in your app's own
+drizzle-kit migrations.
 
 ${databaseHelp}`;
 
 export async function migrateCommand(args: string[], out: (line: string) => void): Promise<void> {
-  const { values } = parseOrUsage(() =>
-    parseArgs({ args, options: { ...databaseOptions }, strict: true }),
-  );
+  // --table and --schema are read only to say where such a table is made.
+  const values = parseOptions(args, { ...databaseOptions, ...tableOptions });
   if (values.help) return out(migrateHelp);
+  if (values.table !== undefined || values.schema !== undefined) throw new UsageError(customTableHint(values));
   const database = await openDatabase(databaseTarget(values, { mayCreate: true }));
   try {
-    await database.migrate();
-    // The history is one per database, so a run on another search_path finds the
-    // migration recorded and creates nothing: say so rather than claim success.
-    const tableIsThere = await database.db
-      .select({ token: sessions.token })
-      .from(sessions)
-      .limit(1)
-      .then(() => true, () => false);
-    if (!tableIsThere) {
-      throw new Error(
-        `the shipped migration is recorded in drizzle.${migrationsTable}, but no sessions table can be read on this connection's search_path; create it with your app's drizzle-kit migrations`,
-      );
-    }
-    out(`migrated ${database.label}: the sessions table is ready`);
+    const { recreated } = await database.migrate();
+    out(
+      recreated
+        ? `migrated ${database.label}: made the sessions table again (its migration history said it was made, but it was missing)`
+        : `migrated ${database.label}: the sessions table is ready`,
+    );
   } finally {
     await database.close();
   }

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { sessionStats } from '../stats.js';
-import { databaseHelp, databaseOptions, databaseTarget, parseOrUsage, tableHelp, tableOption, tableOptions } from './args.js';
+import { databaseHelp, databaseOptions, databaseTarget, parseOptions, tableHelp, tableOption, tableOptions } from './args.js';
 import { openDatabase } from './database.js';
+import { explainMissingTable } from './missing-table.js';
 
 export const statsHelp = `Usage: drizzle-pgstore stats [options]
 
@@ -18,14 +18,12 @@ ${databaseHelp}`;
 const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 
 export async function statsCommand(args: string[], out: (line: string) => void): Promise<void> {
-  const { values } = parseOrUsage(() =>
-    parseArgs({ args, options: { ...databaseOptions, ...tableOptions, json: { type: 'boolean' } }, strict: true }),
-  );
+  const values = parseOptions(args, { ...databaseOptions, ...tableOptions, json: { type: 'boolean' } });
   if (values.help) return out(statsHelp);
   const table = tableOption(values);
   const database = await openDatabase(databaseTarget(values));
   try {
-    const stats = await sessionStats(database.db, table);
+    const stats = await explainMissingTable(values, database.db, () => sessionStats(database.db, table));
     if (values.json) return out(JSON.stringify(stats));
     out(
       [

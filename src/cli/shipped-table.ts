@@ -1,0 +1,23 @@
+import { sql } from 'drizzle-orm';
+import { readMigrationFiles, type MigrationConfig } from 'drizzle-orm/migrator';
+import type { SessionDatabase } from '../statements.js';
+
+/**
+ * Makes the shipped sessions table again when the migration history records it but the
+ * connection's search_path has none (it was dropped, or this is another schema): the
+ * history is one per database, so the migrator alone would never make it again. The
+ * shipped statements are all `IF NOT EXISTS`, so running them again is safe.
+ */
+export async function ensureShippedTable(db: SessionDatabase, config: MigrationConfig): Promise<{ recreated: boolean }> {
+  const result = (await db.execute(sql`SELECT to_regclass('sessions') IS NOT NULL AS present`)) as unknown as {
+    rows: Array<{ present: boolean }>;
+  };
+  if (result.rows[0]?.present) return { recreated: false };
+  const migrations = readMigrationFiles(config);
+  await db.transaction(async (tx) => {
+    for (const migration of migrations) {
+      for (const statement of migration.sql) await tx.execute(sql.raw(statement));
+    }
+  });
+  return { recreated: true };
+}
