@@ -45,12 +45,16 @@ export function customTableHint(values: { table?: string; schema?: string }, sch
 const isDefaultTable = (values: { table?: string; schema?: string }) =>
   values.schema === undefined && (values.table === undefined || values.table === 'sessions');
 
-/** PostgreSQL's undefined_table, anywhere in the chain of causes. */
+/**
+ * PostgreSQL's undefined_table, deepest in the chain of causes: the driver's own words
+ * ("relation … does not exist"), not a wrapper's (StoreQueryError carries the code too).
+ */
 function undefinedTable(error: unknown): Error | undefined {
+  let found: Error | undefined;
   for (let reason = error; reason instanceof Error; reason = reason.cause) {
-    if ((reason as { code?: unknown }).code === '42P01') return reason;
+    if ((reason as { code?: unknown }).code === '42P01') found = reason;
   }
-  return undefined;
+  return found;
 }
 
 async function schemaExists(db: SessionDatabase, schema: string | undefined): Promise<boolean> {
