@@ -3,40 +3,48 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packFromCheckout, repoRoot, type PackedPackage } from './support/packed-package.js';
-import { installScratchApp, TYPESCRIPT_5, type ScratchApp } from './support/scratch-app.js';
-import { node10Projects, typeCheckProjects, typeProjects, writeTypeProjects, type TypeProject } from './support/type-projects.js';
+import { installScratchApp, TYPESCRIPT_5, type CommandResult, type ScratchApp } from './support/scratch-app.js';
+import { checkTypeProjects, node10Projects, typeProjects } from './support/type-projects.js';
 
 // The package as an app gets it: packed by npm from a checkout without dist/ (as npm does
 // for a git or path dependency), installed with npm into an app outside the repository,
 // then run and type-checked there. Everything lives in one temporary folder.
 
+/** The compilers the types are checked with, each with the settings it still supports. */
+const compilers = [
+  { version: '7', tsc: () => join(repoRoot, 'node_modules/typescript/bin/tsc'), projects: typeProjects },
+  {
+    version: TYPESCRIPT_5,
+    tsc: () => join(app.dir, 'node_modules/typescript/bin/tsc'),
+    projects: [...typeProjects, ...node10Projects],
+  },
+];
+
 let work: string;
 let packed: PackedPackage;
 let app: ScratchApp;
+const typeChecks = new Map<string, Promise<Record<string, string>>>();
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'pgstore-package-'));
   packed = await packFromCheckout(work);
   await mkdir(join(work, 'app'));
   app = await installScratchApp(join(work, 'app'), packed.tarball);
+  // Started here, so they run beside the tests that run the app; the type tests await them.
+  for (const { version, tsc, projects } of compilers) {
+    typeChecks.set(version, checkTypeProjects(tsc(), join(app.dir, `types-${version}`), projects));
+  }
 }, 240_000);
 
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-/** The JSON line a fixture script printed, or its failure in full. */
-function report(result: { code: number; stdout: string; stderr: string }): Record<string, unknown> {
-  expect(result.stderr, result.stderr).not.toMatch(/Error/);
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
-}
+/** What an entry point resolves to in the app: a file of the installed package's dist/. */
+const builtFile = (file: string) => expect.stringMatching(new RegExp(`node_modules/drizzle-pgstore/dist/${file.replace('.', '\\.')}$`));
 
-/** A PGlite folder with the sessions table, made by the installed command. */
-async function migratedPglite(name: string): Promise<string> {
-  const dir = join(work, name);
-  const migrated = await app.npx(['drizzle-pgstore', 'migrate', '--pglite', dir]);
-  expect(migrated.stderr).toBe('');
-  expect(migrated.stdout).toContain('the sessions table is ready');
-  return dir;
+/** The JSON line a fixture script printed; its stderr in full when it failed. */
+function report(result: CommandResult): Record<string, unknown> {
+  if (result.code !== 0 || result.stderr !== '') throw new Error(`the script failed (exit ${result.code}):\n${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
 describe('the packed tarball', () => {
@@ -55,41 +63,37 @@ describe('the packed tarball', () => {
 });
 
 describe('an app that installed the tarball', { timeout: 120_000 }, () => {
-  it('runs the command: --help, then migrate and stats on a PGlite folder', async () => {
+  it('runs the command: npx drizzle-pgstore --help', async () => {
     const help = await app.npx(['drizzle-pgstore', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: drizzle-pgstore <command>/);
-    const dir = await migratedPglite('cli-pglite');
+  });
+
+  // One PGlite folder, one process at a time, as PGlite requires: migrated by the command,
+  // written through each build, then counted by the command.
+  it('migrates a PGlite folder with the command; the ES module and the CommonJS build each save and find in it; stats counts their sessions', async () => {
+    const dir = join(work, 'pglite');
+    const migrated = await app.npx(['drizzle-pgstore', 'migrate', '--pglite', dir]);
+    expect(migrated.stderr).toBe('');
+    expect(migrated.stdout).toContain('the sessions table is ready');
+
+    const esm = report(await app.node('save-find.mjs', [dir]));
+    expect(esm).toMatchObject({ found: 'saved through ESM', expressUser: 'esm', isExpressStore: true });
+    expect(esm.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
+    expect(esm.resolved).toEqual(['index.js', 'express.js', 'schema.js'].map(builtFile));
+
+    const cjs = report(await app.node('save-find.cjs', [dir]));
+    expect(cjs).toMatchObject({ found: 'saved through CommonJS', expressUser: 'cjs', isExpressStore: true, mainLoadedExpressSession: false });
+    expect(cjs.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
+    expect(cjs.resolved).toEqual(['index.cjs', 'express.cjs', 'schema.cjs'].map(builtFile));
+
     const stats = await app.npx(['drizzle-pgstore', 'stats', '--pglite', dir, '--json']);
     expect(stats.stderr).toBe('');
-    expect(JSON.parse(stats.stdout)).toMatchObject({ live: 0, expired: 0 });
+    // Each build saved one token through PGStore and one session through the adapter.
+    expect(JSON.parse(stats.stdout)).toMatchObject({ live: 4, expired: 0 });
   });
 
-  it('imports every entry point as ES modules: PGStore saves and finds, the express adapter is an express-session Store', async () => {
-    const dir = await migratedPglite('esm-pglite');
-    const seen = report(await app.node('save-find.mjs', [dir]));
-    expect(seen).toMatchObject({ found: 'saved through ESM', expressUser: 'esm', isExpressStore: true });
-    expect(seen.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
-    expect(seen.resolved).toEqual([
-      expect.stringMatching(/node_modules\/drizzle-pgstore\/dist\/index\.js$/),
-      expect.stringMatching(/node_modules\/drizzle-pgstore\/dist\/express\.js$/),
-      expect.stringMatching(/node_modules\/drizzle-pgstore\/dist\/schema\.js$/),
-    ]);
-  });
-
-  it('requires every entry point, and gets the CommonJS build: PGStore saves and finds, the express adapter is an express-session Store', async () => {
-    const dir = await migratedPglite('cjs-pglite');
-    const seen = report(await app.node('save-find.cjs', [dir]));
-    expect(seen).toMatchObject({ found: 'saved through CommonJS', expressUser: 'cjs', isExpressStore: true });
-    expect(seen.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
-    expect(seen.resolved).toEqual([
-      expect.stringMatching(/node_modules\/drizzle-pgstore\/dist\/index\.cjs$/),
-      expect.stringMatching(/node_modules\/drizzle-pgstore\/dist\/express\.cjs$/),
-      expect.stringMatching(/node_modules\/drizzle-pgstore\/dist\/schema\.cjs$/),
-    ]);
-  });
-
-  it('with both builds in one process, each build knows the other build\'s StoreClosedError', async () => {
+  it("with both builds in one process, each build knows the other build's StoreClosedError", async () => {
     const seen = report(await app.node('both-builds.mjs'));
     expect(seen).toEqual({
       // Two builds are two sets of classes: what `instanceof` must hold across is branded.
@@ -104,27 +108,9 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
 });
 
 describe('its types, in an app that imports it as ES modules or requires it as CommonJS', () => {
-  // Each compiler checks its own copies of the projects, in one run whose result every test reads.
-  const compilers: Array<{ version: string; tsc: () => string; projects: TypeProject[] }> = [
-    { version: '7', tsc: () => join(repoRoot, 'node_modules/typescript/bin/tsc'), projects: typeProjects },
-    {
-      version: TYPESCRIPT_5,
-      tsc: () => join(app.dir, 'node_modules/typescript/bin/tsc'),
-      projects: [...typeProjects, ...node10Projects],
-    },
-  ];
-  for (const { version, tsc, projects } of compilers) {
-    let checked: Promise<Record<string, string>> | undefined;
-    const diagnostics = () => {
-      checked ??= (async () => {
-        const parent = join(app.dir, `types-${version}`);
-        await writeTypeProjects(parent, projects);
-        return typeCheckProjects(tsc(), parent, projects);
-      })();
-      return checked;
-    };
+  for (const { version, projects } of compilers) {
     it.concurrent.for(projects)(`type-check with TypeScript ${version}: $name`, { timeout: 180_000 }, async (project, { expect }) => {
-      expect((await diagnostics())[project.name]).toBe('');
+      expect((await typeChecks.get(version)!)[project.name]).toBe('');
     });
   }
 });

@@ -83,7 +83,7 @@ new expressEntry.ExpressSessionStore(store, { ttl: '1h' });
 `;
 
 /** Writes each project into `parent/<name>/` (node_modules is found above it). */
-export async function writeTypeProjects(parent: string, projects: TypeProject[]): Promise<void> {
+async function writeTypeProjects(parent: string, projects: TypeProject[]): Promise<void> {
   for (const project of projects) {
     const dir = join(parent, project.name);
     await mkdir(dir, { recursive: true });
@@ -96,16 +96,19 @@ export async function writeTypeProjects(parent: string, projects: TypeProject[])
 }
 
 /**
- * Type-checks the projects in `parent` with one `tsc -b` of the given compiler (one process
- * parses the shared declarations once) and returns each project's diagnostics, '' when
- * clean. A diagnostic that names no project's file is charged to every project.
+ * Writes the projects into `parent` and type-checks them with one `tsc -b` of the given
+ * compiler (one process parses the shared declarations once). Resolves with each
+ * project's diagnostics, '' when clean; a diagnostic that names no project's file, or a
+ * failure to run at all, is charged to every project. Never rejects.
  */
-export async function typeCheckProjects(tsc: string, parent: string, projects: TypeProject[]): Promise<Record<string, string>> {
+export async function checkTypeProjects(tsc: string, parent: string, projects: TypeProject[]): Promise<Record<string, string>> {
   const names = projects.map((project) => project.name);
-  const output = await run(process.execPath, [tsc, '-b', '--pretty', 'false', ...names], { cwd: parent }).then(
-    ({ stdout }) => stdout,
-    (error: { stdout?: string; stderr?: string; message: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}` || error.message,
-  );
+  const output = await writeTypeProjects(parent, projects)
+    .then(() => run(process.execPath, [tsc, '-b', '--pretty', 'false', ...names], { cwd: parent }))
+    .then(
+      ({ stdout }) => stdout,
+      (error: { stdout?: string; stderr?: string; message: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}` || error.message,
+    );
   // Each diagnostic starts at the margin; its explanation lines are indented.
   const diagnostics = output.split(/\n(?=\S)/).filter((text) => text.trim() !== '');
   const byProject: Record<string, string> = Object.fromEntries(names.map((name) => [name, '']));
