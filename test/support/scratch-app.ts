@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cp, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './packed-package.js';
 
@@ -10,10 +9,7 @@ const run = promisify(execFile);
 /** The TypeScript 5 release the package is also type-checked with (most apps are still on 5). */
 export const TYPESCRIPT_5 = '5.9.3';
 
-/**
- * What an app installs beside drizzle-pgstore, at the versions the repository tests with,
- * so that npm finds them all in its cache.
- */
+/** What an app installs beside drizzle-pgstore: its peers, and the types of its peers. */
 const companions = [
   'drizzle-orm',
   'pg',
@@ -23,9 +19,6 @@ const companions = [
   '@types/node',
   '@types/express-session',
 ];
-
-const installedVersion = (name: string): string =>
-  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The outcome of a command run in the scratch app. */
 export interface CommandResult {
@@ -54,14 +47,20 @@ const settle = (work: Promise<{ stdout: string; stderr: string }>): Promise<Comm
   );
 
 /**
- * Installs `tarball` into a new app in `dir` with npm, as a user would, together with its
- * peers, TypeScript 5 and the scripts in test/fixtures/scratch-app. npm is told to prefer
- * its cache, which `npm ci` of this repository filled.
+ * Installs `tarball` into a new app in `dir` with npm, as a user would, with TypeScript 5
+ * (from npm's cache once it is there) and the scripts in test/fixtures/scratch-app. The
+ * peers are linked from the repository's node_modules rather than installed: the app runs
+ * on exactly what the repository tests with, and npm needs the registry for nothing else.
  */
 export async function installScratchApp(dir: string, tarball: string): Promise<ScratchApp> {
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true }));
-  const specs = [tarball, ...companions.map((name) => `${name}@${installedVersion(name)}`), `typescript@${TYPESCRIPT_5}`];
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], { cwd: dir });
+  const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps'];
+  await run('npm', [...install, tarball, `typescript@${TYPESCRIPT_5}`], { cwd: dir });
+  for (const name of companions) {
+    const link = join(dir, 'node_modules', name);
+    await mkdir(dirname(link), { recursive: true });
+    await symlink(join(repoRoot, 'node_modules', name), link, 'dir');
+  }
   await cp(join(repoRoot, 'test/fixtures/scratch-app'), dir, { recursive: true });
   return {
     dir,
