@@ -36,7 +36,9 @@ beforeAll(async () => {
   }
 }, 240_000);
 
-afterAll(() => rm(work, { recursive: true, force: true }));
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
 
 /** What an entry point resolves to in the app: a file of the installed package's dist/. */
 const builtFile = (file: string) => expect.stringMatching(new RegExp(`node_modules/drizzle-pgstore/dist/${file.replace('.', '\\.')}$`));
@@ -78,12 +80,12 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
     expect(migrated.stdout).toContain('the sessions table is ready');
 
     const esm = report(await app.node('save-find.mjs', [dir]));
-    expect(esm).toMatchObject({ found: 'saved through ESM', expressUser: 'esm', isExpressStore: true });
+    expect(esm).toMatchObject({ found: 'saved through ESM', expressUser: 'ESM', isExpressStore: true });
     expect(esm.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
     expect(esm.resolved).toEqual(['index.js', 'express.js', 'schema.js'].map(builtFile));
 
     const cjs = report(await app.node('save-find.cjs', [dir]));
-    expect(cjs).toMatchObject({ found: 'saved through CommonJS', expressUser: 'cjs', isExpressStore: true, mainLoadedExpressSession: false });
+    expect(cjs).toMatchObject({ found: 'saved through CommonJS', expressUser: 'CommonJS', isExpressStore: true, mainLoadedExpressSession: false });
     expect(cjs.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
     expect(cjs.resolved).toEqual(['index.cjs', 'express.cjs', 'schema.cjs'].map(builtFile));
 
