@@ -1,3 +1,8 @@
+// The package ships an ES module build and a CommonJS one, and one process may load both
+// (an ES module app with a CommonJS dependency): each has its own class. A mark in the
+// global symbol registry lets `instanceof` recognise an error made by either.
+const storeClosed = Symbol.for('drizzle-pgstore.StoreClosedError');
+
 /**
  * The errors a {@link PGStore} throws of its own. A failed query never leaves the store as
  * the driver's or drizzle's error: drizzle's message lists the query's parameters (the
@@ -19,6 +24,13 @@ export class StoreClosedError extends Error {
 
   constructor(method: string) {
     super(`drizzle-pgstore: ${method}() called on a closed PGStore`);
+    Object.defineProperty(this, storeClosed, { value: true });
+  }
+
+  /** True for a StoreClosedError of either build (a subclass keeps the usual prototype check). */
+  static override [Symbol.hasInstance](value: unknown): value is StoreClosedError {
+    if (this !== StoreClosedError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && storeClosed in value;
   }
 }
 
