@@ -17,6 +17,9 @@ declare module 'express-session' {
   }
 }
 
+const secret = process.env.SESSION_SECRET;
+if (!secret) throw new Error('set SESSION_SECRET: it signs the session cookie');
+
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
 // Without a listener, an idle client whose connection drops takes the whole process down.
 pool.on('error', (error) => console.error(`database: ${error.message}`));
@@ -26,7 +29,7 @@ const app = express();
 app.use(
   session({
     store: new ExpressSessionStore(store),
-    secret: process.env.SESSION_SECRET ?? '',
+    secret,
     resave: false,
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax', maxAge: 24 * 3_600_000 },
