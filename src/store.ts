@@ -197,7 +197,7 @@ export class PGStore {
     this.#checkOpen('find');
     checkToken(token);
     if (token === '') return null;
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     const [row] = await this.#query('find', () => this.#statements.find.execute({ token: key }), { token, key });
     return row ? row.data : null;
   }
@@ -217,7 +217,7 @@ export class PGStore {
     this.#checkOpen('findWithExpiry');
     checkToken(token);
     if (token === '') return null;
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     const [row] = await this.#query('findWithExpiry', () => this.#statements.findWithExpiry.execute({ token: key }), {
       token,
       key,
@@ -238,7 +238,7 @@ export class PGStore {
     checkTokenToWrite(token);
     checkData(data, this.#maxDataBytes);
     checkExpiry(expiry);
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     await this.#query('save', () => this.#statements.save.execute({ token: key, data, expiry }), { token, key, data });
   }
 
@@ -254,7 +254,7 @@ export class PGStore {
     this.#checkOpen('delete');
     checkToken(token);
     if (token === '') return;
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     await this.#query('delete', () => this.#statements.delete.execute({ token: key }), { token, key });
   }
 
@@ -277,7 +277,7 @@ export class PGStore {
     const minChange = options.minChange ?? 0;
     checkCount('minChange', minChange);
     if (token === '') return false;
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     const rows = await this.#query(
       'touch',
       () =>
@@ -401,7 +401,7 @@ export class PGStore {
   }
 
   /** What the table keys a token by: the token, or its hash with `hashTokens`. */
-  #storedKey(token: string): string | Promise<string> {
+  #storedKey(token: string): string {
     return this.#hashTokens ? hashToken(token) : token;
   }
 

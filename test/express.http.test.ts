@@ -84,7 +84,7 @@ describe.each([
       // The session id is the token: look for it, its hash and the cookie that carries it.
       const leaks: SecretSession = {
         ...secrets,
-        forms: [...secrets.forms, id, await hashToken(id), browser.cookie('connect.sid')!],
+        forms: [...secrets.forms, id, hashToken(id), browser.cookie('connect.sid')!],
       };
       await backend.query('ALTER TABLE sessions RENAME TO sessions_moved');
       const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -96,7 +96,7 @@ describe.each([
         expect(loading.text).toMatch(/StoreQueryError: drizzle-pgstore: \w+ failed: relation &quot;sessions&quot; does not exist/);
         // Saving a new session fails (set) after the response is written: only the log shows it.
         const saving = await app.client().get<{ id: string }>(`/remember?value=${secrets.marker}`);
-        leaks.forms.push(saving.body.id, await hashToken(saving.body.id));
+        leaks.forms.push(saving.body.id, hashToken(saving.body.id));
         await vi.waitFor(() => expect(logged).toHaveBeenCalledTimes(2));
         // Express logs the error object, so the log shows all that util.inspect shows of it.
         const lines = logged.mock.calls.map((args) => format(...args));

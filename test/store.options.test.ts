@@ -51,12 +51,12 @@ describe('PGStore options and hashToken input', () => {
     expect(() => new PGStore(backend.db, 60_000 as never)).toThrow(/^drizzle-pgstore: PGStore options must be an object, got number 60000$/);
   });
 
-  it('hashToken refuses what is not a string, instead of hashing it as an empty token', async () => {
+  it('hashToken refuses what is not a string, instead of hashing its bytes as a token', () => {
     for (const token of [undefined, null, 42, Buffer.from('t')]) {
-      await expect(hashToken(token as never)).rejects.toThrow(TypeError);
+      expect(() => hashToken(token as never)).toThrow(TypeError);
     }
-    await expect(hashToken(undefined as never)).rejects.toThrow(/^drizzle-pgstore: hashToken needs a string, got undefined$/);
-    expect(await hashToken('')).toMatch(/^[0-9a-f]{64}$/);
+    expect(() => hashToken(undefined as never)).toThrow(/^drizzle-pgstore: hashToken needs a string, got undefined$/);
+    expect(hashToken('')).toMatch(/^[\w-]{43}$/);
   });
 
   it('when onError throws, reports the cleanup failure and the throw, on one line', async () => {

@@ -50,7 +50,7 @@ export interface SessionHarness {
 export function useSessionHarness(framework: Framework, open: OpenBackend, { hashTokens = false } = {}) {
   let backend: Backend;
   const running: StartedApp[] = [];
-  const key = async (sid: string) => (hashTokens ? hashToken(sid) : sid);
+  const key = (sid: string) => (hashTokens ? hashToken(sid) : sid);
 
   const stop = async (started: StartedApp) => {
     running.splice(running.indexOf(started), 1);
@@ -78,18 +78,18 @@ export function useSessionHarness(framework: Framework, open: OpenBackend, { has
         `SELECT xmin::text AS xmin, (extract(epoch FROM expiry) * 1000)::float8 AS ms,
                 convert_from(data, 'UTF8') AS text
          FROM sessions WHERE token = $1`,
-        [await key(sid)],
+        [key(sid)],
       );
       return row ? { xmin: row.xmin, expiryMs: Number(row.ms), text: row.text } : null;
     },
     async shiftExpiry(sid, seconds) {
       await backend.query(`UPDATE sessions SET expiry = expiry + make_interval(secs => $2) WHERE token = $1`, [
-        await key(sid),
+        key(sid),
         seconds,
       ]);
     },
     async overwriteData(sid, text) {
-      await backend.query(`UPDATE sessions SET data = convert_to($2, 'UTF8') WHERE token = $1`, [await key(sid), text]);
+      await backend.query(`UPDATE sessions SET data = convert_to($2, 'UTF8') WHERE token = $1`, [key(sid), text]);
     },
   };
 
