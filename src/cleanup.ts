@@ -1,3 +1,5 @@
+import { oneLine } from './error-text.js';
+
 /**
  * What one cleanup run did.
  *
@@ -41,23 +43,16 @@ export interface CleanupSchedulerOptions {
 /** Longest wait `setTimeout` honours; longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** What went wrong, on one line: the innermost cause says it best (the driver's own reason). */
-function reasonOf(error: unknown): string {
-  let reason: unknown = error;
-  while (reason instanceof Error && reason.cause !== undefined) reason = reason.cause;
-  return (reason instanceof Error ? reason.message : String(reason)).replace(/\s+/g, ' ');
-}
-
 const FAILED = 'drizzle-pgstore: cleanup of expired sessions failed (will retry)';
 
 /** One line on stderr, the default way a failed cleanup is reported. */
 export function reportCleanupError(error: unknown): void {
-  console.error(`${FAILED}: ${reasonOf(error)}`);
+  console.error(`${FAILED}: ${oneLine(error)}`);
 }
 
 /** The line when `onError` itself threw: both failures, so neither hides the other. */
 function reportFailedReport(error: unknown, reportError: unknown): void {
-  console.error(`${FAILED}: ${reasonOf(error)}; then onError threw: ${reasonOf(reportError)}`);
+  console.error(`${FAILED}: ${oneLine(error)}; then onError threw: ${oneLine(reportError)}`);
 }
 
 /**

@@ -3,6 +3,7 @@
  * mistake fails at start-up, not on the first request.
  */
 import type { SessionData } from 'express-session';
+import { oneLine } from './error-text.js';
 import { checkBoolean, checkFunction, checkOptionNames, describeValue } from './input.js';
 
 /**
@@ -105,7 +106,7 @@ export const DEFAULT_TOUCH_AFTER_SECONDS = 60;
  * ```
  */
 export function reportUnreadableSession(_sid: string, error: unknown): void {
-  const text = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
+  const text = oneLine(error);
   console.error(`${text.startsWith(UNREADABLE) ? '' : UNREADABLE}${text}; the row was deleted`);
 }
 

@@ -1,5 +1,6 @@
 import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError } from './cleanup.js';
-import { queryError, StoreClosedError, type CallSecrets } from './errors.js';
+import { StoreClosedError } from './errors.js';
+import { queryError, type CallSecrets } from './redaction.js';
 import {
   checkBoolean,
   checkCount,

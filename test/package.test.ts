@@ -95,7 +95,7 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
     expect(JSON.parse(stats.stdout)).toMatchObject({ live: 4, expired: 0 });
   });
 
-  it("with both builds in one process, each build knows the other build's StoreClosedError", async () => {
+  it("with both builds in one process, each build knows the other build's StoreClosedError and StoreQueryError", async () => {
     const seen = report(await app.node('both-builds.mjs'));
     expect(seen).toEqual({
       // Two builds are two sets of classes: what `instanceof` must hold across is branded.
@@ -105,6 +105,10 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
       esmErrorIsEsmStoreClosedError: true,
       plainErrorIsStoreClosedError: false,
       names: ['StoreClosedError', 'StoreClosedError'],
+      esmQueryErrorIsCjsStoreQueryError: true,
+      cjsQueryErrorIsEsmStoreQueryError: true,
+      queryErrorIsStoreClosedError: false,
+      queryErrorNames: ['StoreQueryError', 'StoreQueryError'],
     });
   });
 });

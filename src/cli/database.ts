@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { reasonOf } from '../error-text.js';
 import type { SessionDatabase } from '../statements.js';
 import { describeDatabaseUrl, hidePasswords, parseDatabaseUrl } from './database-url.js';
 import { claimPgliteFolder } from './pglite-folder.js';
@@ -94,8 +95,7 @@ async function openPostgres(text: string): Promise<OpenedDatabase> {
   } catch (error) {
     await pool.end();
     // Driver messages may repeat parts of the URL (a host that was a password by mistake).
-    const reason = (error as Error).message || (error as NodeJS.ErrnoException).code || String(error);
-    throw new Error(`cannot connect to ${label}: ${hidePasswords(reason, [text])}`);
+    throw new Error(`cannot connect to ${label}: ${hidePasswords(reasonOf(error), [text])}`);
   }
   const db = drizzle(pool);
   return {
