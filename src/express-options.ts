@@ -4,7 +4,7 @@
  */
 import type { SessionData } from 'express-session';
 import { oneLine } from './error-text.js';
-import { checkBoolean, checkFunction, checkOptionNames, describeValue } from './input.js';
+import { checkBoolean, checkFunction, checkOptionNames, checkRange, describeValue, type NumberRange } from './input.js';
 
 /**
  * Turns a session into text and back. The text is stored as UTF-8 bytes in `data`.
@@ -117,14 +117,8 @@ export function reportUnreadableSession(_sid: string, error: unknown): void {
  */
 const MAX_SECONDS = 3_155_760_000;
 
-/** Refuses a number of seconds that is not one (negative, NaN, infinite, not a number, or past 100 years). */
-function checkSeconds(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_SECONDS) {
-    throw new RangeError(
-      `drizzle-pgstore: ${name} must be a finite number of seconds from 0 to ${MAX_SECONDS} (100 years), got ${describeValue(value)}`,
-    );
-  }
-}
+/** What `ttl` and `touchAfter` take. */
+const SECONDS: NumberRange = { min: 0, max: MAX_SECONDS, integer: false, unit: 'seconds', note: '100 years' };
 
 export function resolveExpressOptions(options: ExpressSessionStoreOptions): ResolvedExpressOptions {
   checkOptionNames('ExpressSessionStore', options, OPTION_NAMES);
@@ -133,14 +127,14 @@ export function resolveExpressOptions(options: ExpressSessionStoreOptions): Reso
   if (typeof ttl === 'function') {
     ttlMs = (session) => {
       const seconds = ttl(session);
-      checkSeconds('ttl()', seconds);
+      checkRange('ttl()', seconds, SECONDS);
       return seconds * 1000;
     };
   } else {
-    checkSeconds('ttl', ttl);
+    checkRange('ttl', ttl, SECONDS);
     ttlMs = () => ttl * 1000;
   }
-  checkSeconds('touchAfter', touchAfter);
+  checkRange('touchAfter', touchAfter, SECONDS);
   checkBoolean('disableTouch', disableTouch);
   const serializer = options.serializer ?? JSON;
   if (typeof serializer?.stringify !== 'function' || typeof serializer.parse !== 'function') {

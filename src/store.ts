@@ -3,16 +3,15 @@ import { StoreClosedError } from './errors.js';
 import { queryError, type CallSecrets } from './redaction.js';
 import {
   checkBoolean,
-  checkCount,
   checkData,
   checkExpiry,
   checkFunction,
   checkOptionNames,
+  checkRange,
   checkSessionsTable,
   checkToken,
   checkTokenToWrite,
   DEFAULT_MAX_DATA_BYTES,
-  describeValue,
   withinExpiryRange,
 } from './input.js';
 import { sessions, type SessionsTable } from './schema.js';
@@ -155,16 +154,13 @@ export class PGStore {
   constructor(db: SessionDatabase, options: PGStoreOptions = {}) {
     checkOptionNames('PGStore', options, OPTION_NAMES);
     const interval = options.cleanupInterval ?? DEFAULT_CLEANUP_INTERVAL;
-    checkCount('cleanupInterval', interval, MAX_TIMER_MS);
+    checkRange('cleanupInterval', interval, { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds' });
     const jitter = options.cleanupJitter ?? 0;
-    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
-      throw new RangeError(`drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got ${describeValue(jitter)}`);
-    }
+    checkRange('cleanupJitter', jitter, { min: 0, max: 1, integer: false });
     this.#batchSize = options.cleanupBatchSize ?? DEFAULT_BATCH_SIZE;
-    checkCount('cleanupBatchSize', this.#batchSize);
-    if (this.#batchSize === 0) throw new RangeError('drizzle-pgstore: cleanupBatchSize must be at least 1');
+    checkRange('cleanupBatchSize', this.#batchSize, { min: 1, max: Number.MAX_SAFE_INTEGER });
     this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
-    checkCount('maxDataBytes', this.#maxDataBytes);
+    checkRange('maxDataBytes', this.#maxDataBytes, { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' });
     if (options.onError !== undefined) checkFunction('onError', options.onError);
     this.#hashTokens = options.hashTokens ?? false;
     checkBoolean('hashTokens', this.#hashTokens);
@@ -276,7 +272,7 @@ export class PGStore {
     checkToken(token);
     checkExpiry(expiry);
     const minChange = options.minChange ?? 0;
-    checkCount('minChange', minChange);
+    checkRange('minChange', minChange, { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'milliseconds' });
     if (token === '') return false;
     const key = this.#storedKey(token);
     const rows = await this.#query(

@@ -15,12 +15,17 @@ describe('PGStore options and hashToken input', () => {
 
   it('names the type and the value of a bad option, a string in quotes', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ cleanupInterval: '60000' }, /^drizzle-pgstore: cleanupInterval must be an integer from 0 to 2147483647, got string "60000"$/],
-      [{ cleanupInterval: -1 }, /^drizzle-pgstore: cleanupInterval must be an integer .*, got number -1$/],
+      [
+        { cleanupInterval: '60000' },
+        /^drizzle-pgstore: cleanupInterval must be a whole number of milliseconds from 0 to 2147483647, got string "60000"$/,
+      ],
+      [{ cleanupInterval: -1 }, /^drizzle-pgstore: cleanupInterval must be a whole number .*, got number -1$/],
       [{ cleanupInterval: Number.NaN }, /, got number NaN$/],
       [{ cleanupJitter: '0.1' }, /^drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got string "0.1"$/],
-      [{ cleanupBatchSize: 1.5 }, /^drizzle-pgstore: cleanupBatchSize must be an integer .*, got number 1.5$/],
-      [{ maxDataBytes: true }, /^drizzle-pgstore: maxDataBytes must be an integer .*, got boolean true$/],
+      [{ cleanupJitter: Number.POSITIVE_INFINITY }, /^drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got number Infinity$/],
+      [{ cleanupBatchSize: 1.5 }, /^drizzle-pgstore: cleanupBatchSize must be a whole number .*, got number 1.5$/],
+      [{ cleanupBatchSize: 0 }, /^drizzle-pgstore: cleanupBatchSize must be a whole number from 1 to 9007199254740991, got number 0$/],
+      [{ maxDataBytes: true }, /^drizzle-pgstore: maxDataBytes must be a whole number of bytes from 0 to .*, got boolean true$/],
       [{ hashTokens: 'yes' }, /^drizzle-pgstore: hashTokens must be a boolean, got string "yes"$/],
       [{ preparedStatements: 0 }, /^drizzle-pgstore: preparedStatements must be a boolean, got number 0$/],
       [{ onError: 'console' }, /^drizzle-pgstore: onError must be a function, got string "console"$/],

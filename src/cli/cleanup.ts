@@ -38,8 +38,8 @@ export async function cleanupCommand(
   });
   if (values.help) return out(cleanupHelp);
   const table = tableOption(values);
-  const cleanupBatchSize = integerOption('batch-size', values['batch-size'], 5000, 1, MAX_BATCH_SIZE);
-  const progressEvery = integerOption('progress-every', values['progress-every'], 1000, 0, DAY_MS);
+  const cleanupBatchSize = integerOption('batch-size', values['batch-size'], 5000, { min: 1, max: MAX_BATCH_SIZE });
+  const progressEvery = integerOption('progress-every', values['progress-every'], 1000, { min: 0, max: DAY_MS, unit: 'milliseconds' });
   const database = await openDatabase(databaseTarget(values));
   const interrupted = new AbortController();
   const onSigint = () => interrupted.abort();
