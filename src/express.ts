@@ -1,16 +1,18 @@
 /**
- * The store that express-session and @fastify/session take, over a {@link PGStore}.
- * Only this entry point (`drizzle-pgstore/express`) loads express-session.
+ * The store that express-session and @fastify/session take, over any {@link SessionStore}
+ * (a {@link PGStore}, say). Only this entry point (`drizzle-pgstore/express`) loads
+ * express-session.
  */
 import session from 'express-session';
 import type { SessionData } from 'express-session';
+import { describeValue } from './input.js';
 import {
   resolveExpressOptions,
   UNREADABLE,
   type ExpressSessionStoreOptions,
   type ResolvedExpressOptions,
 } from './express-options.js';
-import type { PGStore } from './store.js';
+import type { SessionStore } from './session-store.js';
 
 export {
   DEFAULT_TOUCH_AFTER_SECONDS,
@@ -64,6 +66,26 @@ function cookieExpiry(data: SessionData): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/** The methods of a {@link SessionStore} this adapter calls. */
+const USED_METHODS = [
+  'findWithExpiry',
+  'save',
+  'delete',
+  'touch',
+  'all',
+  'tokens',
+  'count',
+  'clear',
+] as const satisfies ReadonlyArray<keyof SessionStore>;
+
+/** Refuses what is not a store, or a store that lacks a method this adapter calls, naming what it lacks. */
+function checkSessionStore(store: unknown): asserts store is SessionStore {
+  const needs = 'drizzle-pgstore: ExpressSessionStore needs a SessionStore such as a PGStore';
+  if (typeof store !== 'object' || store === null) throw new TypeError(`${needs}, got ${describeValue(store)}`);
+  const missing = USED_METHODS.filter((method) => typeof (store as Record<string, unknown>)[method] !== 'function');
+  if (missing.length > 0) throw new TypeError(`${needs}; this one has no ${missing.map((method) => `${method}()`).join(', ')}`);
+}
+
 /**
  * Settles `work` both ways express-session and promise users expect: the callback, when
  * given, is called once with the outcome outside the promise chain (so a throw in it is
@@ -82,30 +104,29 @@ function settle<T>(work: Promise<T>, callback: SessionCallback<T> | undefined): 
 
 /**
  * An express-session store (it works unchanged with @fastify/session) that keeps
- * sessions in a {@link PGStore}: one row per session, JSON as UTF-8 bytes in `data`, the
- * cookie's expiry (or `ttl`) in `expiry`. `touch` writes the row only when the expiry
- * would move by more than `touchAfter`, so unmodified requests cost no writes.
+ * sessions in a {@link SessionStore} such as a {@link PGStore}: each session as JSON in
+ * UTF-8 bytes, expiring with its cookie (or after `ttl`). `touch` writes only when the
+ * expiry would move by more than `touchAfter`, so unmodified requests cost no writes.
  *
  * Every method takes express-session's callback and also returns a promise.
  *
  * @example
  * ```ts
  * import session from 'express-session';
+ * import { PGStore } from 'drizzle-pgstore';
  * import { ExpressSessionStore } from 'drizzle-pgstore/express';
  *
  * app.use(session({ store: new ExpressSessionStore(new PGStore(db)), secret, resave: false, saveUninitialized: false }));
  * ```
  */
 export class ExpressSessionStore extends session.Store {
-  /** The PGStore sessions are kept in. */
-  readonly store: PGStore;
+  /** The store sessions are kept in. */
+  readonly store: SessionStore;
   readonly #options: ResolvedExpressOptions;
 
-  constructor(store: PGStore, options: ExpressSessionStoreOptions = {}) {
+  constructor(store: SessionStore, options: ExpressSessionStoreOptions = {}) {
     super();
-    if (typeof store?.findWithExpiry !== 'function' || typeof store.touch !== 'function') {
-      throw new TypeError('drizzle-pgstore: ExpressSessionStore needs a PGStore');
-    }
+    checkSessionStore(store);
     this.store = store;
     this.#options = resolveExpressOptions(options);
   }

@@ -1,10 +1,5 @@
-export {
-  PGStore,
-  type PGStoreOptions,
-  type DeleteExpiredOptions,
-  type TouchOptions,
-  type SessionWithExpiry,
-} from './store.js';
+export { PGStore, type PGStoreOptions, type DeleteExpiredOptions } from './store.js';
+export type { SessionStore, SessionWithExpiry, TouchOptions } from './session-store.js';
 export { hashToken } from './token-hash.js';
 export { CleanupScheduler, type CleanupRun, type CleanupSchedulerOptions } from './cleanup.js';
 export { StoreClosedError, StoreQueryError, type DriverErrorSummary } from './errors.js';

@@ -15,6 +15,7 @@ import {
   withinExpiryRange,
 } from './input.js';
 import { sessions, type SessionsTable } from './schema.js';
+import type { SessionStore, SessionWithExpiry, TouchOptions } from './session-store.js';
 import { buildStatements, type SessionDatabase, type Statements } from './statements.js';
 import { hashToken } from './token-hash.js';
 
@@ -65,37 +66,6 @@ const OPTION_NAMES = Object.keys({
 } satisfies Record<keyof PGStoreOptions, true>);
 
 /**
- * A live session as {@link PGStore.findWithExpiry} gives it.
- *
- * @example
- * ```ts
- * const session: SessionWithExpiry | null = await store.findWithExpiry(token);
- * ```
- */
-export interface SessionWithExpiry {
-  /** The session's bytes, as `find` gives them. */
-  data: Uint8Array;
-  /** When the row expires, as stored (to the millisecond); `touch` moves it. */
-  expiry: Date;
-}
-
-/**
- * Options of {@link PGStore.touch}.
- *
- * @example
- * ```ts
- * await store.touch(token, expiry, { minChange: 60_000 } satisfies TouchOptions);
- * ```
- */
-export interface TouchOptions {
-  /**
-   * Leave the row alone unless the expiry would move by more than this many
-   * milliseconds. Default 0: write whenever the expiry changes.
-   */
-  minChange?: number;
-}
-
-/**
  * Options of {@link PGStore.deleteExpired}.
  *
  * @example
@@ -126,7 +96,7 @@ const DEFAULT_BATCH_SIZE = 5000;
  * const bytes = await store.find('token'); // Uint8Array | null
  * ```
  */
-export class PGStore {
+export class PGStore implements SessionStore {
   /**
    * The table this store reads and writes.
    *

@@ -10,6 +10,7 @@ import { openNodePostgres, openPglite, type Backend, type OpenBackend } from './
 import { CookieClient } from './support/cookie-client.js';
 import { expectNoSecret, secretSession, type SecretSession } from './support/secrets.js';
 import { expressFramework, fastifyFramework } from './support/session-apps.js';
+import { onDatabase } from './support/session-backends.js';
 import { useSessionHarness } from './support/session-harness.js';
 
 declare module 'express-session' {
@@ -139,7 +140,7 @@ describe.each([
 });
 
 describe.each([expressFramework, fastifyFramework])('a stored session without a usable cookie, on $name', (framework) => {
-  const h = useSessionHarness(framework, openPglite);
+  const h = useSessionHarness(framework, onDatabase(openPglite));
 
   it.each(['{}', '{"views":3}', '{"cookie":null}', '{"cookie":"x"}', '{"cookie":7}'])(
     '%s: a fresh session, the row deleted, one report, no error page',

@@ -59,7 +59,22 @@ describe('ExpressSessionStore', () => {
         /drizzle-pgstore: (ttl|touchAfter|disableTouch|serializer|onUnreadable)/,
       );
     }
-    expect(() => new ExpressSessionStore({} as PGStore)).toThrow(/needs a PGStore/);
+  });
+
+  it('refuses what is not a SessionStore, naming the methods a store lacks', () => {
+    expect(() => new ExpressSessionStore(undefined as never)).toThrow(
+      /^drizzle-pgstore: ExpressSessionStore needs a SessionStore such as a PGStore, got undefined$/,
+    );
+    expect(() => new ExpressSessionStore({} as PGStore)).toThrow(
+      /^drizzle-pgstore: ExpressSessionStore needs a SessionStore such as a PGStore; this one has no findWithExpiry\(\), save\(\), delete\(\), touch\(\), all\(\), tokens\(\), count\(\), clear\(\)$/,
+    );
+    const methods = Object.fromEntries(
+      ['find', 'findWithExpiry', 'save', 'delete', 'touch', 'all', 'tokens', 'count', 'clear'].map((name) => [name, async () => {}]),
+    );
+    const { touch: _touch, ...withoutTouch } = methods;
+    expect(() => new ExpressSessionStore(withoutTouch as never)).toThrow(/; this one has no touch\(\)$/);
+    // Any object with the methods will do, not only a PGStore.
+    expect(() => new ExpressSessionStore(methods as never)).not.toThrow();
   });
 
   it('refuses a ttl or touchAfter past 100 years when constructed, naming the option and the limit', async () => {
@@ -104,7 +119,7 @@ describe('ExpressSessionStore', () => {
 
   it('hands a failure to the callback and rejects the promise, with the same error', async () => {
     const sessions = newSessions();
-    await sessions.store.close();
+    await stores.at(-1)!.close();
     let fromCallback: unknown;
     const promise = sessions.get('a', (error) => {
       fromCallback = error;
