@@ -76,36 +76,14 @@ export interface ResolvedExpressOptions {
   onUnreadable: (sid: string, error: unknown) => void;
 }
 
-/**
- * The default `ttl`: one day, in seconds.
- *
- * @example
- * ```ts
- * new ExpressSessionStore(store, { ttl: 7 * DEFAULT_TTL_SECONDS }); // a week
- * ```
- */
-export const DEFAULT_TTL_SECONDS = 86_400;
+/** The default `ttl`: one day, in seconds. */
+const DEFAULT_TTL_SECONDS = 86_400;
 
-/**
- * The default `touchAfter`: one minute, in seconds.
- *
- * @example
- * ```ts
- * new ExpressSessionStore(store, { touchAfter: 5 * DEFAULT_TOUCH_AFTER_SECONDS });
- * ```
- */
-export const DEFAULT_TOUCH_AFTER_SECONDS = 60;
+/** The default `touchAfter`: one minute, in seconds. */
+const DEFAULT_TOUCH_AFTER_SECONDS = 60;
 
-/**
- * The default `onUnreadable`: one line on stderr, naming no session id (it is a credential).
- * Call it from your own handler to keep that line and do more.
- *
- * @example
- * ```ts
- * new ExpressSessionStore(store, { onUnreadable: (sid, e) => { metrics.unreadable++; reportUnreadableSession(sid, e); } });
- * ```
- */
-export function reportUnreadableSession(_sid: string, error: unknown): void {
+/** The default `onUnreadable`: one line on stderr, naming no session id (it is a credential). */
+function reportUnreadableSession(_sid: string, error: unknown): void {
   const text = oneLine(error);
   console.error(`${text.startsWith(UNREADABLE) ? '' : UNREADABLE}${text}; the row was deleted`);
 }

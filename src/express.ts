@@ -14,25 +14,10 @@ import {
 } from './express-options.js';
 import type { SessionStore } from './session-store.js';
 
-export {
-  DEFAULT_TOUCH_AFTER_SECONDS,
-  DEFAULT_TTL_SECONDS,
-  reportUnreadableSession,
-  type ExpressSessionStoreOptions,
-  type SessionSerializer,
-} from './express-options.js';
-export type { SessionData } from 'express-session';
+export type { ExpressSessionStoreOptions, SessionSerializer } from './express-options.js';
 
-/**
- * What express-session hands each method: an error first, then the result.
- *
- * @example
- * ```ts
- * const done: SessionCallback<number> = (error, count) => console.log(error ?? count);
- * sessions.length(done);
- * ```
- */
-export type SessionCallback<T> = (error: unknown, result?: T) => void;
+/** What express-session hands each method: an error first, then the result. */
+type SessionCallback<T> = (error: unknown, result?: T) => void;
 
 const utf8 = new TextEncoder();
 // fatal: bytes that are not UTF-8 make the row unreadable rather than silently mangled.

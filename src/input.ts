@@ -9,23 +9,8 @@ import type { SessionsTable } from './schema.js';
 /**
  * Longest token, in UTF-8 bytes. A btree entry must stay under about 2.7 kB, so a longer
  * primary key would fail inside PostgreSQL; real tokens are 20 to 64 bytes.
- *
- * @example
- * ```ts
- * if (Buffer.byteLength(token) > MAX_TOKEN_BYTES) return res.status(400).end();
- * ```
  */
-export const MAX_TOKEN_BYTES = 1024;
-
-/**
- * Default largest session, in bytes (16 MiB); `maxDataBytes` changes it.
- *
- * @example
- * ```ts
- * new PGStore(db, { maxDataBytes: DEFAULT_MAX_DATA_BYTES / 16 }); // 1 MiB
- * ```
- */
-export const DEFAULT_MAX_DATA_BYTES = 16 * 1024 * 1024;
+const MAX_TOKEN_BYTES = 1024;
 
 /** `timestamptz` reaches further, but drivers send dates in ISO form, which has four-digit years. */
 const EARLIEST_EXPIRY = Date.parse('0001-01-01T00:00:00.000Z');

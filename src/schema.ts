@@ -6,17 +6,8 @@ import { customType, index, pgSchema, pgTable, text, timestamp, type PgTableFn }
  * drizzle-orm has no built-in bytea. node-postgres and postgres.js hand back a `Buffer`,
  * PGlite a plain `Uint8Array`; both are `Uint8Array`, so values pass through untouched
  * (no copy in either direction).
- *
- * @example
- * ```ts
- * const files = pgTable('files', { id: text('id').primaryKey(), body: bytea('body').notNull() });
- * ```
  */
-// Wrapped so its public type is this one signature, not customType's overloads (whose
-// config parameter is typed with `any`).
-export const bytea = <TName extends string>(name: TName) => byteaColumn(name);
-
-const byteaColumn = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
 });
 

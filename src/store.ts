@@ -1,4 +1,4 @@
-import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError } from './cleanup.js';
+import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError, type CleanupStatus } from './cleanup.js';
 import { StoreClosedError } from './errors.js';
 import { queryError, type CallSecrets } from './redaction.js';
 import {
@@ -11,7 +11,6 @@ import {
   checkSessionsTable,
   checkToken,
   checkTokenToWrite,
-  DEFAULT_MAX_DATA_BYTES,
   withinExpiryRange,
 } from './input.js';
 import { sessions, type SessionsTable } from './schema.js';
@@ -82,6 +81,7 @@ export interface DeleteExpiredOptions {
 }
 
 const DEFAULT_CLEANUP_INTERVAL = 5 * 60_000;
+const DEFAULT_MAX_DATA_BYTES = 16 * 1024 * 1024;
 const DEFAULT_BATCH_SIZE = 5000;
 
 /**
@@ -107,14 +107,16 @@ export class PGStore implements SessionStore {
    */
   readonly table: SessionsTable;
   /**
-   * The background cleanup this store owns.
+   * What the background cleanup this store owns is doing: its last run, whether one is in
+   * flight, whether it was stopped. Stop it with {@link stopCleanup} or {@link close}.
    *
    * @example
    * ```ts
    * if (store.cleanup.lastRun?.error) console.warn('session cleanup is failing');
    * ```
    */
-  readonly cleanup: CleanupScheduler;
+  readonly cleanup: CleanupStatus;
+  readonly #cleanup: CleanupScheduler;
   readonly #statements: Statements;
   readonly #batchSize: number;
   readonly #maxDataBytes: number;
@@ -143,12 +145,13 @@ export class PGStore implements SessionStore {
     this.table = options.table ?? sessions;
     checkSessionsTable(this.table);
     this.#statements = buildStatements(db, this.table, preparedStatements);
-    this.cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
+    this.#cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
       jitter,
       onError: options.onError ?? reportCleanupError,
     });
-    this.cleanup.start();
+    this.cleanup = this.#cleanup.status;
+    this.#cleanup.start();
   }
 
   /**
@@ -350,7 +353,7 @@ export class PGStore implements SessionStore {
    * ```
    */
   stopCleanup(): Promise<void> {
-    return this.cleanup.stop();
+    return this.#cleanup.stop();
   }
 
   /**
@@ -364,7 +367,7 @@ export class PGStore implements SessionStore {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.cleanup.stop();
+    await this.#cleanup.stop();
   }
 
   /** What the table keys a token by: the token, or its hash with `hashTokens`. */

@@ -64,6 +64,20 @@ describe('PGStore options and hashToken input', () => {
     expect(hashToken('')).toMatch(/^[\w-]{43}$/);
   });
 
+  it('shows its cleanup as a status to read, with no way to stop it but its own methods', async () => {
+    const store = new PGStore(backend.db, { cleanupInterval: 60_000 });
+    try {
+      expect(Object.keys(store.cleanup).sort()).toEqual(['lastRun', 'running', 'stopped']);
+      expect(store.cleanup).not.toHaveProperty('stop');
+      expect(() => Object.assign(store.cleanup, { stopped: true })).toThrow(TypeError);
+      expect([store.cleanup.stopped, store.cleanup.running, store.cleanup.lastRun]).toEqual([false, false, undefined]);
+      await store.stopCleanup();
+      expect(store.cleanup.stopped).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('when onError throws, reports the cleanup failure and the throw, on one line', async () => {
     const lines: unknown[][] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((...args) => void lines.push(args));

@@ -1,15 +1,10 @@
-import { fileURLToPath } from 'node:url';
+import type { MigrationConfig } from 'drizzle-orm/migrator';
 import { reasonOf } from '../error-text.js';
+import { migrations } from '../migrations.js';
 import type { SessionDatabase } from '../statements.js';
 import { describeDatabaseUrl, hidePasswords, parseDatabaseUrl } from './database-url.js';
 import { claimPgliteFolder } from './pglite-folder.js';
 import { ensureShippedTable } from './shipped-table.js';
-
-/** Where the shipped migrations live, next to `dist/` and `src/` alike. */
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
-
-/** The history table of the shipped migrations, apart from any app's own. */
-export const migrationsTable = '__drizzle_pgstore_migrations';
 
 /**
  * Which database to open: a PostgreSQL URL, or a PGlite data folder. A PGlite folder is
@@ -37,8 +32,6 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
-const config = { migrationsFolder, migrationsTable };
-
 /**
  * Opens the target through node-postgres or PGlite (loaded only when needed, as both are
  * optional for a given app), and checks that it answers. A PGlite folder is held for this
@@ -48,12 +41,35 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenedDataba
   return 'pgliteDir' in target ? openPglite(target.pgliteDir, target.create ?? true) : openPostgres(target.url);
 }
 
+/**
+ * Imports a driver the package lists as an optional peer: an app installs the one it uses.
+ * When it is missing, says which package to install, for which option.
+ */
+async function importDriver<T>(name: string, neededFor: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !message.includes(`'${name}'`)) throw error;
+    throw new Error(`${neededFor} needs the package ${name}, which is not installed here: npm install ${name}`);
+  }
+}
+
+/** What `migrate()` of an opened database does, through the migrator of its driver. */
+const migrateWith =
+  <D extends SessionDatabase>(db: D, migrate: (db: D, config: MigrationConfig) => Promise<void>) =>
+  async (): Promise<MigrateResult> => {
+    await migrate(db, migrations);
+    return ensureShippedTable(db, migrations);
+  };
+
 async function openPglite(folder: string, create: boolean): Promise<OpenedDatabase> {
+  // Loaded before the folder is claimed, which may create it.
+  const { PGlite } = await importDriver('@electric-sql/pglite', '--pglite', () => import('@electric-sql/pglite'));
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
   const lock = await claimPgliteFolder(folder, { create });
   try {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { drizzle } = await import('drizzle-orm/pglite');
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
     const client = await PGlite.create(folder).catch((error: unknown) => {
       // PGlite's file system errors are plain objects ({ name: 'ErrnoError', errno }).
       const { name, errno } = (error ?? {}) as { name?: unknown; errno?: unknown };
@@ -64,10 +80,7 @@ async function openPglite(folder: string, create: boolean): Promise<OpenedDataba
     return {
       db,
       label: `PGlite at ${folder}`,
-      migrate: async () => {
-        await migrate(db, config);
-        return ensureShippedTable(db, config);
-      },
+      migrate: migrateWith(db, migrate),
       close: async () => {
         try {
           await client.close();
@@ -84,7 +97,7 @@ async function openPglite(folder: string, create: boolean): Promise<OpenedDataba
 
 async function openPostgres(text: string): Promise<OpenedDatabase> {
   const label = describeDatabaseUrl(parseDatabaseUrl(text));
-  const { default: pg } = await import('pg');
+  const { default: pg } = await importDriver('pg', 'a database URL (--database-url or DATABASE_URL)', () => import('pg'));
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   const pool = new pg.Pool({ connectionString: text, max: 4, connectionTimeoutMillis: 10_000 });
@@ -101,10 +114,7 @@ async function openPostgres(text: string): Promise<OpenedDatabase> {
   return {
     db,
     label,
-    migrate: async () => {
-      await migrate(db, config);
-      return ensureShippedTable(db, config);
-    },
+    migrate: migrateWith(db, migrate),
     close: () => pool.end(),
   };
 }
