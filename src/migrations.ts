@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 /** Where the shipped migrations are, and the history table they keep; see {@link migrations}. */
-export interface ShippedMigrations {
+interface ShippedMigrations {
   /** The absolute path of the package's `drizzle/` folder. */
   readonly migrationsFolder: string;
   /** The table that records which of them ran, apart from your app's own history. */

@@ -7,7 +7,7 @@ import { explainMissingTable } from './missing-table.js';
 const MAX_BATCH_SIZE = 1_000_000;
 const DAY_MS = 86_400_000;
 
-export const cleanupHelp = `Usage: drizzle-pgstore cleanup [options]
+const cleanupHelp = `Usage: drizzle-pgstore cleanup [options]
 
 Deletes expired sessions once, in batches, and exits: for cron or a Kubernetes CronJob.
 Safe beside running apps and other cleaners (each batch skips rows another holds).

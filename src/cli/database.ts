@@ -14,7 +14,7 @@ import { ensureShippedTable } from './shipped-table.js';
 export type DatabaseTarget = { url: string } | { pgliteDir: string; create?: boolean };
 
 /** What {@link OpenedDatabase.migrate} did. */
-export interface MigrateResult {
+interface MigrateResult {
   /**
    * True when the table was missing although the migration history recorded it (it was
    * dropped, or the connection's search_path differs), and migrate made it again.
@@ -23,7 +23,7 @@ export interface MigrateResult {
 }
 
 /** An open database, with the shipped migrations ready to apply and a way to close it. */
-export interface OpenedDatabase {
+interface OpenedDatabase {
   db: SessionDatabase;
   /** Says which database this is, without a password. */
   label: string;

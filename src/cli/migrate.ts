@@ -3,7 +3,7 @@ import { migrations } from '../migrations.js';
 import { openDatabase } from './database.js';
 import { customTableHint } from './missing-table.js';
 
-export const migrateHelp = `Usage: drizzle-pgstore migrate [options]
+const migrateHelp = `Usage: drizzle-pgstore migrate [options]
 
 Applies the migrations this package ships: creates the table \`sessions\` and its expiry
 index, on the connection's search_path, if they are missing (also when their history, kept
