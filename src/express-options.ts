@@ -22,11 +22,6 @@ export interface SessionSerializer {
 
 /**
  * Options of an {@link ExpressSessionStore}; every one has a default.
- *
- * @example
- * ```ts
- * new ExpressSessionStore(store, { ttl: 8 * 3600, touchAfter: 300 });
- * ```
  */
 export interface ExpressSessionStoreOptions {
   /**

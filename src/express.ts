@@ -120,11 +120,6 @@ export class ExpressSessionStore extends session.Store {
    * The live session with this id, or `null` when it is missing, expired or unreadable.
    * An unreadable row is deleted and reported to `onUnreadable`. A cookie with an expiry
    * gets the one the row has now, which `touch` may have moved since the last `set`.
-   *
-   * @example
-   * ```ts
-   * const data = await sessions.get(req.sessionID); // SessionData | null
-   * ```
    */
   override get(sid: string, callback?: SessionCallback<SessionData | null>): Promise<SessionData | null> {
     return settle(this.#get(sid), callback);
@@ -133,24 +128,12 @@ export class ExpressSessionStore extends session.Store {
   /**
    * Stores a session, expiring with its cookie or after `ttl`. A session whose expiry
    * has passed is deleted instead.
-   *
-   * @example
-   * ```ts
-   * await sessions.set(sid, { cookie: new session.Cookie(), userId: 42 });
-   * ```
    */
   override set(sid: string, data: SessionData, callback?: SessionCallback<void>): Promise<void> {
     return settle(this.#set(sid, data), callback);
   }
 
-  /**
-   * Deletes a session; a missing one is not an error.
-   *
-   * @example
-   * ```ts
-   * await sessions.destroy(req.sessionID);
-   * ```
-   */
+  /** Deletes a session; a missing one is not an error. */
   override destroy(sid: string, callback?: SessionCallback<void>): Promise<void> {
     return settle(this.store.delete(sid), callback);
   }
@@ -159,61 +142,30 @@ export class ExpressSessionStore extends session.Store {
    * Slides a live session's expiry without rewriting its data, and only when it would move
    * by more than `touchAfter` (at most a tenth of the remaining lifetime). Resolves to
    * whether the row was written. Does nothing with `disableTouch`.
-   *
-   * @example
-   * ```ts
-   * const written = await sessions.touch(req.sessionID, req.session);
-   * ```
    */
   override touch(sid: string, data: SessionData, callback?: SessionCallback<boolean>): Promise<boolean> {
     return settle(this.#touch(sid, data), callback);
   }
 
   /**
-   * Every live, readable session, keyed by session id (by its SHA-256 hash when the
-   * PGStore has `hashTokens`).
-   *
-   * @example
-   * ```ts
-   * const byId = await sessions.all(); // Record<string, SessionData>
-   * ```
+   * Every live, readable session, keyed as the store keeps it: by session id (by its hash
+   * with a PGStore's `hashTokens`).
    */
   override all(callback?: SessionCallback<Record<string, SessionData>>): Promise<Record<string, SessionData>> {
     return settle(this.#all(), callback);
   }
 
-  /**
-   * How many live sessions there are.
-   *
-   * @example
-   * ```ts
-   * const signedIn = await sessions.length();
-   * ```
-   */
+  /** How many live sessions there are. */
   override length(callback?: SessionCallback<number>): Promise<number> {
     return settle(this.store.count(), callback);
   }
 
-  /**
-   * Deletes every session: everyone is signed out.
-   *
-   * @example
-   * ```ts
-   * await sessions.clear();
-   * ```
-   */
+  /** Deletes every session: everyone is signed out. */
   override clear(callback?: SessionCallback<void>): Promise<void> {
     return settle(this.store.clear(), callback);
   }
 
-  /**
-   * The ids of every live session (their SHA-256 hashes when the PGStore has `hashTokens`).
-   *
-   * @example
-   * ```ts
-   * const ids = await sessions.ids(); // string[]
-   * ```
-   */
+  /** The ids of every live session, as the store keeps them (their hashes with a PGStore's `hashTokens`). */
   ids(callback?: SessionCallback<string[]>): Promise<string[]> {
     return settle(this.store.tokens(), callback);
   }

@@ -44,23 +44,11 @@ function buildSessionsTable<TName extends string>(name: TName, schema: string | 
 
 /**
  * The Drizzle type of a sessions table made by {@link defineSessionsTable}.
- *
- * @example
- * ```ts
- * function countRows(db: NodePgDatabase, table: SessionsTable) {
- *   return db.$count(table);
- * }
- * ```
  */
 export type SessionsTable<TName extends string = string> = ReturnType<typeof buildSessionsTable<TName>>;
 
 /**
  * Options for {@link defineSessionsTable}.
- *
- * @example
- * ```ts
- * const options: SessionsTableOptions = { schema: 'auth' };
- * ```
  */
 export interface SessionsTableOptions {
   /** PostgreSQL schema to put the table in; the connection's `search_path` decides when unset. */

@@ -9,11 +9,6 @@ import type { SessionsTable } from './schema.js';
  *
  * The relational schema the database was made with does not matter to the store, so any
  * is accepted.
- *
- * @example
- * ```ts
- * const db: SessionDatabase = drizzle(pool, { schema });
- * ```
  */
 // The schema parameter is invariant, so only `any` admits every app's schema; nothing the
 // store returns is typed by it.

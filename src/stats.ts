@@ -6,12 +6,6 @@ import type { SessionDatabase } from './statements.js';
 
 /**
  * The state of a sessions table, as {@link sessionStats} reads it.
- *
- * @example
- * ```ts
- * const stats: SessionStats = await sessionStats(db);
- * console.log(`${stats.live} live, ${stats.expired} awaiting cleanup`);
- * ```
  */
 export interface SessionStats {
   /** Rows still live by the database clock. */
@@ -38,6 +32,7 @@ const expiryDate = (aggregate: SQL) => epochMillis(aggregate).mapWith((milliseco
  * @example
  * ```ts
  * const { live, expired } = await sessionStats(db);
+ * console.log(`${live} live, ${expired} awaiting cleanup`);
  * ```
  */
 export async function sessionStats(db: SessionDatabase, table: SessionsTable = sessions): Promise<SessionStats> {

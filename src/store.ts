@@ -20,11 +20,6 @@ import { hashToken } from './token-hash.js';
 
 /**
  * Options of a {@link PGStore}; every one has a default.
- *
- * @example
- * ```ts
- * new PGStore(db, { cleanupInterval: 60_000, cleanupJitter: 0.1, hashTokens: true });
- * ```
  */
 export interface PGStoreOptions {
   /** Milliseconds between cleanups of expired rows. Default 5 minutes; 0 turns cleanup off. */
@@ -66,12 +61,6 @@ const OPTION_NAMES = Object.keys({
 
 /**
  * Options of {@link PGStore.deleteExpired}.
- *
- * @example
- * ```ts
- * const options: DeleteExpiredOptions = { signal: AbortSignal.timeout(10_000), onProgress: console.log };
- * await store.deleteExpired(options);
- * ```
  */
 export interface DeleteExpiredOptions {
   /** Stops after the batch in flight; the promise then resolves with the rows removed so far. */
@@ -109,11 +98,6 @@ export class PGStore implements SessionStore {
   /**
    * What the background cleanup this store owns is doing: its last run, whether one is in
    * flight, whether it was stopped. Stop it with {@link stopCleanup} or {@link close}.
-   *
-   * @example
-   * ```ts
-   * if (store.cleanup.lastRun?.error) console.warn('session cleanup is failing');
-   * ```
    */
   readonly cleanup: CleanupStatus;
   readonly #cleanup: CleanupScheduler;
@@ -160,7 +144,7 @@ export class PGStore implements SessionStore {
    * @example
    * ```ts
    * const bytes = await store.find(token);
-   * if (bytes === null) // no session
+   * if (bytes === null) return res.redirect('/login'); // unknown, expired or empty: never an error
    * ```
    */
   async find(token: string): Promise<Uint8Array | null> {
@@ -176,12 +160,6 @@ export class PGStore implements SessionStore {
    * The data of a live session and the expiry its row has now, in one query, or `null`
    * as with {@link find}. The expiry is the one `save` or a later `touch` wrote, so an
    * adapter can give the session the cookie expiry it really has.
-   *
-   * @example
-   * ```ts
-   * const found = await store.findWithExpiry(token);
-   * if (found) console.log(`${found.data.byteLength} bytes, expiring ${found.expiry.toISOString()}`);
-   * ```
    */
   async findWithExpiry(token: string): Promise<SessionWithExpiry | null> {
     this.#checkOpen('findWithExpiry');
@@ -195,14 +173,7 @@ export class PGStore implements SessionStore {
     return row ? { data: row.data, expiry: new Date(row.expiryMs) } : null;
   }
 
-  /**
-   * Adds a session, or replaces the data and expiry of an existing one, in one upsert.
-   *
-   * @example
-   * ```ts
-   * await store.save(token, bytes, new Date(Date.now() + 24 * 3_600_000));
-   * ```
-   */
+  /** Adds a session, or replaces the data and expiry of an existing one, in one upsert. */
   async save(token: string, data: Uint8Array, expiry: Date): Promise<void> {
     this.#checkOpen('save');
     checkTokenToWrite(token);
@@ -212,14 +183,7 @@ export class PGStore implements SessionStore {
     await this.#query('save', () => this.#statements.save.execute({ token: key, data, expiry }), { token, key, data });
   }
 
-  /**
-   * Removes a session. An unknown or empty token is not an error.
-   *
-   * @example
-   * ```ts
-   * await store.delete(token);
-   * ```
-   */
+  /** Removes a session. An unknown or empty token is not an error. */
   async delete(token: string): Promise<void> {
     this.#checkOpen('delete');
     checkToken(token);
@@ -262,56 +226,28 @@ export class PGStore implements SessionStore {
     return rows.length > 0;
   }
 
-  /**
-   * Every live session, by token (by its hash with `hashTokens`). Empty when there are none.
-   *
-   * @example
-   * ```ts
-   * for (const [token, bytes] of await store.all()) console.log(token, bytes.length);
-   * ```
-   */
+  /** Every live session, by token (by its hash with `hashTokens`). Empty when there are none. */
   async all(): Promise<Map<string, Uint8Array>> {
     this.#checkOpen('all');
     const rows = await this.#query('all', () => this.#statements.all.execute());
     return new Map(rows.map((row) => [row.token, row.data]));
   }
 
-  /**
-   * The tokens of every live session (their hashes with `hashTokens`).
-   *
-   * @example
-   * ```ts
-   * const live = await store.tokens(); // string[]
-   * ```
-   */
+  /** The tokens of every live session (their hashes with `hashTokens`). */
   async tokens(): Promise<string[]> {
     this.#checkOpen('tokens');
     const rows = await this.#query('tokens', () => this.#statements.tokens.execute());
     return rows.map((row) => row.token);
   }
 
-  /**
-   * How many live sessions there are, counted in the database.
-   *
-   * @example
-   * ```ts
-   * console.log(`${await store.count()} signed in`);
-   * ```
-   */
+  /** How many live sessions there are, counted in the database. */
   async count(): Promise<number> {
     this.#checkOpen('count');
     const [row] = await this.#query('count', () => this.#statements.count.execute());
     return row?.live ?? 0;
   }
 
-  /**
-   * Deletes every session, live or expired: everyone is signed out.
-   *
-   * @example
-   * ```ts
-   * await store.clear();
-   * ```
-   */
+  /** Deletes every session, live or expired: everyone is signed out. */
   async clear(): Promise<void> {
     this.#checkOpen('clear');
     await this.#query('clear', () => this.#statements.clear.execute());
@@ -324,7 +260,8 @@ export class PGStore implements SessionStore {
    *
    * @example
    * ```ts
-   * const removed = await store.deleteExpired({ onProgress: (n) => console.log(n) });
+   * // From a cron job: give up after a minute, reporting as it goes.
+   * const removed = await store.deleteExpired({ signal: AbortSignal.timeout(60_000), onProgress: (n) => console.log(n) });
    * ```
    */
   async deleteExpired(options: DeleteExpiredOptions = {}): Promise<number> {

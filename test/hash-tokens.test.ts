@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, PGStore } from '../src/index.js';
 import { openNodePostgres, openPglite, type Backend, type OpenBackend } from './support/backends.js';
@@ -84,6 +85,20 @@ describe.each([
     } finally {
       await plain.close();
     }
+  });
+
+  it('finds no session stored under the hex hash of earlier versions, until one UPDATE rewrites those keys', async () => {
+    const token = 'q3Jt7pW0b1xYzK9vR2sLmN4cE6uA8dH5fG0jT1iV3oQ';
+    const hex = createHash('sha256').update(token, 'utf8').digest('hex');
+    await backend.query(`INSERT INTO sessions VALUES ($1, '\\x01', current_timestamp + interval '1 hour')`, [hex]);
+    expect(await store.find(token)).toBeNull();
+    // The statement for tables hashed before: hex to base64url without padding, in SQL.
+    await backend.query(
+      `UPDATE sessions SET token = rtrim(translate(encode(decode(token, 'hex'), 'base64'), '+/', '-_'), '=')
+       WHERE token ~ '^[0-9a-f]{64}$'`,
+    );
+    expect(sameBytes(await store.find(token), new Uint8Array([1]))).toBe(true);
+    await store.delete(token);
   });
 
   it('refuses a bad hashTokens option', () => {

@@ -73,7 +73,7 @@ async function openPglite(folder: string, create: boolean): Promise<OpenedDataba
     const client = await PGlite.create(folder).catch((error: unknown) => {
       // PGlite's file system errors are plain objects ({ name: 'ErrnoError', errno }).
       const { name, errno } = (error ?? {}) as { name?: unknown; errno?: unknown };
-      const reason = error instanceof Error ? error.message : `${String(name ?? 'error')} ${String(errno ?? '')}`.trim();
+      const reason = error instanceof Error ? reasonOf(error) : `${String(name ?? 'error')} ${String(errno ?? '')}`.trim();
       throw new Error(`cannot open PGlite at ${folder}: ${reason}`, { cause: error });
     });
     const db = drizzle(client);
