@@ -20,9 +20,7 @@ export interface SessionSerializer {
   parse(text: string): SessionData;
 }
 
-/**
- * Options of an {@link ExpressSessionStore}; every one has a default.
- */
+/** Options of an {@link ExpressSessionStore}; every one has a default. */
 export interface ExpressSessionStoreOptions {
   /**
    * Lifetime in seconds of a session whose cookie has no expiry (no `maxAge`), or a

@@ -42,14 +42,10 @@ function buildSessionsTable<TName extends string>(name: TName, schema: string | 
   return define(name, sessionsColumns(), (t) => [index(`${name}${INDEX_SUFFIX}`).on(t.expiry)]);
 }
 
-/**
- * The Drizzle type of a sessions table made by {@link defineSessionsTable}.
- */
+/** The Drizzle type of a sessions table made by {@link defineSessionsTable}. */
 export type SessionsTable<TName extends string = string> = ReturnType<typeof buildSessionsTable<TName>>;
 
-/**
- * Options for {@link defineSessionsTable}.
- */
+/** Options for {@link defineSessionsTable}. */
 export interface SessionsTableOptions {
   /** PostgreSQL schema to put the table in; the connection's `search_path` decides when unset. */
   schema?: string;

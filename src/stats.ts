@@ -4,9 +4,7 @@ import { epochMillis, unexpired } from './expiry-sql.js';
 import { sessions, type SessionsTable } from './schema.js';
 import type { SessionDatabase } from './statements.js';
 
-/**
- * The state of a sessions table, as {@link sessionStats} reads it.
- */
+/** The state of a sessions table, as {@link sessionStats} reads it. */
 export interface SessionStats {
   /** Rows still live by the database clock. */
   live: number;

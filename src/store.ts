@@ -1,6 +1,5 @@
 import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError, type CleanupStatus } from './cleanup.js';
 import { StoreClosedError } from './errors.js';
-import { queryError, type CallSecrets } from './redaction.js';
 import {
   checkBoolean,
   checkData,
@@ -13,14 +12,13 @@ import {
   checkTokenToWrite,
   withinExpiryRange,
 } from './input.js';
+import { queryError, type CallSecrets } from './redaction.js';
 import { sessions, type SessionsTable } from './schema.js';
 import type { SessionStore, SessionWithExpiry, TouchOptions } from './session-store.js';
 import { buildStatements, type SessionDatabase, type Statements } from './statements.js';
 import { hashToken } from './token-hash.js';
 
-/**
- * Options of a {@link PGStore}; every one has a default.
- */
+/** Options of a {@link PGStore}; every one has a default. */
 export interface PGStoreOptions {
   /** Milliseconds between cleanups of expired rows. Default 5 minutes; 0 turns cleanup off. */
   cleanupInterval?: number;
@@ -59,9 +57,7 @@ const OPTION_NAMES = Object.keys({
   hashTokens: true,
 } satisfies Record<keyof PGStoreOptions, true>);
 
-/**
- * Options of {@link PGStore.deleteExpired}.
- */
+/** Options of {@link PGStore.deleteExpired}. */
 export interface DeleteExpiredOptions {
   /** Stops after the batch in flight; the promise then resolves with the rows removed so far. */
   signal?: AbortSignal;
