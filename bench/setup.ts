@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { migrationsFolder, migrationsTable } from '../src/cli/database.js';
+import { migrations } from '../src/index.js';
 import { sessionObject, sessionBytes } from './subjects.js';
 
 /** Recreates the bench schema with our table (from the shipped migration) and connect-pg-simple's (from its table.sql). */
@@ -11,7 +11,7 @@ export async function createBenchSchema(databaseUrl: string, schema: string): Pr
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, options: `-c search_path=${schema}` });
   try {
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
-    await migrate(drizzle(pool), { migrationsFolder, migrationsTable, migrationsSchema: schema });
+    await migrate(drizzle(pool), { ...migrations, migrationsSchema: schema });
     const require = createRequire(import.meta.url);
     const tableSql = await readFile(require.resolve('connect-pg-simple/table.sql'), 'utf8');
     // WITH (OIDS=FALSE) is the PostgreSQL 11-era default spelled out; 12+ still accepts it.

@@ -7,8 +7,9 @@
 -- that same TimeZone. `sess` is JSON text, which is what the default serializer reads.
 -- A session already in `sessions` is left as it is.
 --
--- With `hashTokens: true`, store the hash instead of the id: replace `sid,` in the
--- SELECT list with `encode(sha256(convert_to(sid, 'UTF8')), 'hex'),`.
+-- With `hashTokens: true`, store the hash instead of the id (SHA-256, base64url without
+-- padding, as hashToken() and SCS compute it): replace `sid,` in the SELECT list with
+-- `rtrim(translate(encode(sha256(convert_to(sid, 'UTF8')), 'base64'), '+/', '-_'), '='),`
 INSERT INTO sessions (token, data, expiry)
 SELECT sid, convert_to(sess::text, 'UTF8'), expire AT TIME ZONE current_setting('TimeZone')
 FROM session

@@ -26,6 +26,10 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // A module finds files beside it by import.meta.dirname (Node >= 20.11), which is
+  // CommonJS's __dirname under another name; import.meta has nothing else a CommonJS twin
+  // could give, so any other use of it is left to fail the build below.
+  define: { 'import.meta.dirname': '__dirname' },
   logLevel: 'silent',
   plugins: [
     {
@@ -38,7 +42,7 @@ const result = await build({
     },
   ],
 });
-// A warning here means code that CommonJS cannot run as written (import.meta, top-level await).
+// A warning here means code that CommonJS cannot run as written (import.meta.url, top-level await).
 if (result.warnings.length > 0) {
   for (const warning of result.warnings) console.error(`${warning.location?.file ?? ''}: ${warning.text}`);
   throw new Error('the CommonJS build has warnings; a library module must run as CommonJS too');

@@ -1,12 +1,6 @@
-/**
- * What one cleanup run did.
- *
- * @example
- * ```ts
- * const run: CleanupRun | undefined = store.cleanup.lastRun;
- * if (run?.error) console.warn(`cleanup failed at ${run.finishedAt.toISOString()}`);
- * ```
- */
+import { oneLine } from './error-text.js';
+
+/** What one cleanup run did. */
 export interface CleanupRun {
   /** When the run began (app clock). */
   startedAt: Date;
@@ -18,14 +12,7 @@ export interface CleanupRun {
   error?: unknown;
 }
 
-/**
- * Options of a {@link CleanupScheduler}; all three are required.
- *
- * @example
- * ```ts
- * const options: CleanupSchedulerOptions = { interval: 60_000, jitter: 0.1, onError: console.error };
- * ```
- */
+/** How a {@link CleanupScheduler} runs. */
 export interface CleanupSchedulerOptions {
   /** Milliseconds between the end of one run and the start of the next; 0 never runs. */
   interval: number;
@@ -38,46 +25,49 @@ export interface CleanupSchedulerOptions {
   onError: (error: unknown) => void;
 }
 
+/**
+ * What a store's background cleanup is doing, as {@link PGStore.cleanup} tells it. It only
+ * tells: `stopCleanup()` and `close()` on the store stop the cleanup.
+ *
+ * @example
+ * ```ts
+ * const { lastRun } = store.cleanup;
+ * if (lastRun?.error) console.warn(`session cleanup failing since ${lastRun.finishedAt.toISOString()}`);
+ * ```
+ */
+export interface CleanupStatus {
+  /** The most recent finished run, if any. */
+  readonly lastRun: CleanupRun | undefined;
+  /** True while a run is in flight. */
+  readonly running: boolean;
+  /** True once the cleanup has been stopped; it never runs again. */
+  readonly stopped: boolean;
+}
+
 /** Longest wait `setTimeout` honours; longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** What went wrong, on one line: the innermost cause says it best (the driver's own reason). */
-function reasonOf(error: unknown): string {
-  let reason: unknown = error;
-  while (reason instanceof Error && reason.cause !== undefined) reason = reason.cause;
-  return (reason instanceof Error ? reason.message : String(reason)).replace(/\s+/g, ' ');
-}
 
 const FAILED = 'drizzle-pgstore: cleanup of expired sessions failed (will retry)';
 
 /** One line on stderr, the default way a failed cleanup is reported. */
 export function reportCleanupError(error: unknown): void {
-  console.error(`${FAILED}: ${reasonOf(error)}`);
+  console.error(`${FAILED}: ${oneLine(error)}`);
 }
 
 /** The line when `onError` itself threw: both failures, so neither hides the other. */
 function reportFailedReport(error: unknown, reportError: unknown): void {
-  console.error(`${FAILED}: ${reasonOf(error)}; then onError threw: ${reasonOf(reportError)}`);
+  console.error(`${FAILED}: ${oneLine(error)}; then onError threw: ${oneLine(reportError)}`);
 }
 
 /**
  * Runs a cleanup every `interval` milliseconds until stopped, the Node counterpart of
  * pgstore's cleanup goroutine. The next wait starts when a run ends, so runs never
  * overlap; the timer is unref'd, so it never keeps a process alive; a failed run goes to
- * `onError` and never becomes an unhandled rejection.
- *
- * A {@link PGStore} owns one and starts it; you rarely make one yourself.
- *
- * @example
- * ```ts
- * const scheduler = new CleanupScheduler((signal) => store.deleteExpired({ signal }), {
- *   interval: 60_000, jitter: 0.1, onError: console.error,
- * });
- * scheduler.start();
- * await scheduler.stop();
- * ```
+ * `onError` and never becomes an unhandled rejection. A {@link PGStore} owns one.
  */
 export class CleanupScheduler {
+  /** What the scheduler is doing, for whoever may look but not stop it. */
+  readonly status: CleanupStatus;
   readonly #run: (signal: AbortSignal) => Promise<number>;
   readonly #options: CleanupSchedulerOptions;
   readonly #stopping = new AbortController();
@@ -88,58 +78,38 @@ export class CleanupScheduler {
   constructor(run: (signal: AbortSignal) => Promise<number>, options: CleanupSchedulerOptions) {
     this.#run = run;
     this.#options = options;
+    const scheduler = this;
+    this.status = Object.freeze({
+      get lastRun() {
+        return scheduler.#lastRun;
+      },
+      get running() {
+        return scheduler.#inFlight !== undefined;
+      },
+      get stopped() {
+        return scheduler.#stopped;
+      },
+    });
   }
 
-  /**
-   * Arms the first run; does nothing when the interval is 0, when stopped, or when already armed.
-   *
-   * @example
-   * ```ts
-   * scheduler.start();
-   * ```
-   */
+  /** Arms the first run; does nothing when the interval is 0, when stopped, or when already armed. */
   start(): void {
-    if (this.#options.interval > 0 && !this.stopped && !this.#timer && !this.#inFlight) this.#arm();
+    if (this.#options.interval > 0 && !this.#stopped && !this.#timer && !this.#inFlight) this.#arm();
   }
 
   /**
-   * True once {@link stop} has been called; a stopped scheduler never starts again.
-   *
-   * @example
-   * ```ts
-   * if (!store.cleanup.stopped) await store.stopCleanup();
-   * ```
-   */
-  get stopped(): boolean {
-    return this.#stopping.signal.aborted;
-  }
-
-  /**
-   * The most recent finished run, if any.
-   *
-   * @example
-   * ```ts
-   * console.log(`last cleanup removed ${store.cleanup.lastRun?.deleted ?? 0} rows`);
-   * ```
-   */
-  get lastRun(): CleanupRun | undefined {
-    return this.#lastRun;
-  }
-
-  /**
-   * Stops the schedule. A run in flight is asked to stop after its current batch and
-   * awaited. Safe to call at any time and more than once.
-   *
-   * @example
-   * ```ts
-   * process.once('SIGTERM', () => void scheduler.stop());
-   * ```
+   * Stops the schedule for good. A run in flight is asked to stop after its current batch
+   * and awaited. Safe to call at any time and more than once.
    */
   async stop(): Promise<void> {
     this.#stopping.abort();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#inFlight;
+  }
+
+  get #stopped(): boolean {
+    return this.#stopping.signal.aborted;
   }
 
   #arm(): void {
@@ -149,7 +119,7 @@ export class CleanupScheduler {
       this.#timer = undefined;
       this.#inFlight = this.#runOnce().finally(() => {
         this.#inFlight = undefined;
-        if (!this.stopped) this.#arm();
+        if (!this.#stopped) this.#arm();
       });
     }, delay);
     this.#timer.unref();

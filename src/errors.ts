@@ -1,14 +1,33 @@
-// The package ships an ES module build and a CommonJS one, and one process may load both
-// (an ES module app with a CommonJS dependency): each has its own class. A mark in the
-// global symbol registry lets `instanceof` recognise an error made by either.
-const storeClosed = Symbol.for('drizzle-pgstore.StoreClosedError');
-
 /**
  * The errors a {@link PGStore} throws of its own. A failed query never leaves the store as
  * the driver's or drizzle's error: drizzle's message lists the query's parameters (the
  * token, the session bytes) and PostgreSQL's `detail` quotes whole rows, so each failure is
- * rebuilt here from what is safe to log.
+ * rebuilt (in redaction.ts) from what is safe to log.
  */
+
+/**
+ * `instanceof` for one of our error classes that holds across the package's two builds.
+ * The package ships an ES module build and a CommonJS one, and one process may load both
+ * (an ES module app with a CommonJS dependency): each has its own classes. A mark in the
+ * global symbol registry, set on every instance, lets either build's class recognise an
+ * error made by the other.
+ */
+function recognisedAcrossBuilds(name: string) {
+  const mark = Symbol.for(`drizzle-pgstore.${name}`);
+  return {
+    mark(error: Error): void {
+      Object.defineProperty(error, mark, { value: true });
+    },
+    /** `value instanceof Class`, asked of `asked`: a subclass keeps the usual prototype check. */
+    isInstance(Class: Function, asked: Function, value: unknown): boolean {
+      if (asked !== Class) return Function.prototype[Symbol.hasInstance].call(asked, value);
+      return typeof value === 'object' && value !== null && mark in value;
+    },
+  };
+}
+
+const storeClosed = recognisedAcrossBuilds('StoreClosedError');
+const storeQuery = recognisedAcrossBuilds('StoreQueryError');
 
 /**
  * Thrown (as a rejection) by every method of a {@link PGStore} after `close()`.
@@ -24,13 +43,12 @@ export class StoreClosedError extends Error {
 
   constructor(method: string) {
     super(`drizzle-pgstore: ${method}() called on a closed PGStore`);
-    Object.defineProperty(this, storeClosed, { value: true });
+    storeClosed.mark(this);
   }
 
-  /** True for a StoreClosedError of either build (a subclass keeps the usual prototype check). */
+  /** True for a StoreClosedError of either build. */
   static override [Symbol.hasInstance](value: unknown): value is StoreClosedError {
-    if (this !== StoreClosedError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === 'object' && value !== null && storeClosed in value;
+    return storeClosed.isInstance(StoreClosedError, this, value);
   }
 }
 
@@ -69,35 +87,6 @@ export interface DriverErrorSummary extends Error {
   constraint_name?: string;
 }
 
-const SAFE_FIELDS = [
-  'code',
-  'severity',
-  'routine',
-  'schema',
-  'table',
-  'column',
-  'dataType',
-  'constraint',
-  'errno',
-  'syscall',
-  'address',
-  'port',
-  'schema_name',
-  'table_name',
-  'column_name',
-  'data_type_name',
-  'constraint_name',
-] as const satisfies ReadonlyArray<keyof DriverErrorSummary>;
-
-/** postgres.js's field names, and the names the other drivers use for the same fields. */
-const COMMON_NAMES = {
-  schema_name: 'schema',
-  table_name: 'table',
-  column_name: 'column',
-  data_type_name: 'dataType',
-  constraint_name: 'constraint',
-} as const satisfies Partial<Record<keyof DriverErrorSummary, keyof DriverErrorSummary>>;
-
 /**
  * Thrown (as a rejection) by a {@link PGStore} method whose query failed: the database
  * refused it, or the connection failed. It carries the driver's reason and code, never the
@@ -127,88 +116,11 @@ export class StoreQueryError extends Error {
     super(`drizzle-pgstore: ${method} failed: ${cause.message}`, { cause });
     this.method = method;
     this.code = cause.code;
+    storeQuery.mark(this);
   }
-}
 
-/** What a failing call knew that must not show in its error. */
-export interface CallSecrets {
-  token?: string;
-  /** What the table keys the token by (its hash with `hashTokens`). */
-  key?: string;
-  data?: Uint8Array;
-}
-
-/** A secret this short would also match ordinary words of a message; real tokens and sessions are longer. */
-const MIN_SCRUBBED_LENGTH = 8;
-const REDACTED = '[redacted]';
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The forms the call's secrets may take in a message of at most `room` characters. */
-function secretForms({ token, key, data }: CallSecrets, room: number): string[] {
-  const forms = [token, key];
-  // Data longer than the message cannot be in it whole; skip decoding megabytes for nothing.
-  if (data && data.byteLength <= room) {
-    try {
-      forms.push(strictUtf8.decode(data));
-    } catch {
-      // Not text, so it can only show as hex.
-    }
+  /** True for a StoreQueryError of either build. */
+  static override [Symbol.hasInstance](value: unknown): value is StoreQueryError {
+    return storeQuery.isInstance(StoreQueryError, this, value);
   }
-  if (data && data.byteLength * 2 <= room) {
-    // As PostgreSQL prints bytea: `\x` and hex digits.
-    const hex = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
-    forms.push(`\\x${hex}`, hex);
-  }
-  // Longest first, so a form inside another (a token inside the data) cannot leave the rest behind.
-  return forms
-    .filter((form): form is string => form !== undefined && form.length >= MIN_SCRUBBED_LENGTH)
-    .sort((a, b) => b.length - a.length);
-}
-
-function scrub(text: string, secrets: CallSecrets): string {
-  let clean = text;
-  for (const form of secretForms(secrets, text.length)) clean = clean.replaceAll(form, REDACTED);
-  return clean;
-}
-
-/** drizzle's wrapper: the query, its parameters in the message, the driver's error as cause. */
-const isDrizzleWrapper = (error: unknown): error is Error & { cause: unknown } =>
-  error instanceof Error && error.cause !== undefined && 'params' in error && 'query' in error;
-
-/** The driver's reason; Node's AggregateError (one per address tried) has an empty message. */
-function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.message) return error.message;
-  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(reasonOf).join('; ');
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : error.name;
-}
-
-/** A copy of the driver's error that holds nothing but its reason, its stack frames and its safe fields. */
-function summarize(error: unknown, secrets: CallSecrets): DriverErrorSummary {
-  const summary: DriverErrorSummary = new Error(scrub(reasonOf(error), secrets));
-  if (!(error instanceof Error)) return summary;
-  if (error.name) summary.name = error.name;
-  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
-  summary.stack = scrub([`${summary.name}: ${summary.message}`, ...frames].join('\n'), secrets);
-  const fields = error as unknown as Record<string, unknown>;
-  for (const field of SAFE_FIELDS) {
-    const value = fields[field];
-    if (typeof value === 'string') Object.assign(summary, { [field]: scrub(value, secrets) });
-    else if (typeof value === 'number') Object.assign(summary, { [field]: field === 'code' ? String(value) : value });
-  }
-  for (const [own, common] of Object.entries(COMMON_NAMES)) {
-    const value = summary[own as keyof typeof COMMON_NAMES];
-    if (value !== undefined && summary[common] === undefined) summary[common] = value;
-  }
-  return summary;
-}
-
-/**
- * The error a failed query leaves the store with: a {@link StoreQueryError} holding a
- * summary of the driver's error. drizzle's wrapper and the driver's error itself stay
- * behind, unreachable.
- */
-export function queryError(method: string, error: unknown, secrets: CallSecrets = {}): StoreQueryError {
-  return new StoreQueryError(method, summarize(isDrizzleWrapper(error) ? error.cause : error, secrets));
 }

@@ -3,7 +3,8 @@
  * mistake fails at start-up, not on the first request.
  */
 import type { SessionData } from 'express-session';
-import { checkBoolean, checkFunction, checkOptionNames, describeValue } from './input.js';
+import { oneLine } from './error-text.js';
+import { checkBoolean, checkFunction, checkOptionNames, checkRange, describeValue, type NumberRange } from './input.js';
 
 /**
  * Turns a session into text and back. The text is stored as UTF-8 bytes in `data`.
@@ -19,14 +20,7 @@ export interface SessionSerializer {
   parse(text: string): SessionData;
 }
 
-/**
- * Options of an {@link ExpressSessionStore}; every one has a default.
- *
- * @example
- * ```ts
- * new ExpressSessionStore(store, { ttl: 8 * 3600, touchAfter: 300 });
- * ```
- */
+/** Options of an {@link ExpressSessionStore}; every one has a default. */
 export interface ExpressSessionStoreOptions {
   /**
    * Lifetime in seconds of a session whose cookie has no expiry (no `maxAge`), or a
@@ -75,37 +69,15 @@ export interface ResolvedExpressOptions {
   onUnreadable: (sid: string, error: unknown) => void;
 }
 
-/**
- * The default `ttl`: one day, in seconds.
- *
- * @example
- * ```ts
- * new ExpressSessionStore(store, { ttl: 7 * DEFAULT_TTL_SECONDS }); // a week
- * ```
- */
-export const DEFAULT_TTL_SECONDS = 86_400;
+/** The default `ttl`: one day, in seconds. */
+const DEFAULT_TTL_SECONDS = 86_400;
 
-/**
- * The default `touchAfter`: one minute, in seconds.
- *
- * @example
- * ```ts
- * new ExpressSessionStore(store, { touchAfter: 5 * DEFAULT_TOUCH_AFTER_SECONDS });
- * ```
- */
-export const DEFAULT_TOUCH_AFTER_SECONDS = 60;
+/** The default `touchAfter`: one minute, in seconds. */
+const DEFAULT_TOUCH_AFTER_SECONDS = 60;
 
-/**
- * The default `onUnreadable`: one line on stderr, naming no session id (it is a credential).
- * Call it from your own handler to keep that line and do more.
- *
- * @example
- * ```ts
- * new ExpressSessionStore(store, { onUnreadable: (sid, e) => { metrics.unreadable++; reportUnreadableSession(sid, e); } });
- * ```
- */
-export function reportUnreadableSession(_sid: string, error: unknown): void {
-  const text = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
+/** The default `onUnreadable`: one line on stderr, naming no session id (it is a credential). */
+function reportUnreadableSession(_sid: string, error: unknown): void {
+  const text = oneLine(error);
   console.error(`${text.startsWith(UNREADABLE) ? '' : UNREADABLE}${text}; the row was deleted`);
 }
 
@@ -116,14 +88,8 @@ export function reportUnreadableSession(_sid: string, error: unknown): void {
  */
 const MAX_SECONDS = 3_155_760_000;
 
-/** Refuses a number of seconds that is not one (negative, NaN, infinite, not a number, or past 100 years). */
-function checkSeconds(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_SECONDS) {
-    throw new RangeError(
-      `drizzle-pgstore: ${name} must be a finite number of seconds from 0 to ${MAX_SECONDS} (100 years), got ${describeValue(value)}`,
-    );
-  }
-}
+/** What `ttl` and `touchAfter` take. */
+const SECONDS: NumberRange = { min: 0, max: MAX_SECONDS, integer: false, unit: 'seconds', note: '100 years' };
 
 export function resolveExpressOptions(options: ExpressSessionStoreOptions): ResolvedExpressOptions {
   checkOptionNames('ExpressSessionStore', options, OPTION_NAMES);
@@ -132,14 +98,14 @@ export function resolveExpressOptions(options: ExpressSessionStoreOptions): Reso
   if (typeof ttl === 'function') {
     ttlMs = (session) => {
       const seconds = ttl(session);
-      checkSeconds('ttl()', seconds);
+      checkRange('ttl()', seconds, SECONDS);
       return seconds * 1000;
     };
   } else {
-    checkSeconds('ttl', ttl);
+    checkRange('ttl', ttl, SECONDS);
     ttlMs = () => ttl * 1000;
   }
-  checkSeconds('touchAfter', touchAfter);
+  checkRange('touchAfter', touchAfter, SECONDS);
   checkBoolean('disableTouch', disableTouch);
   const serializer = options.serializer ?? JSON;
   if (typeof serializer?.stringify !== 'function' || typeof serializer.parse !== 'function') {

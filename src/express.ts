@@ -1,36 +1,23 @@
 /**
- * The store that express-session and @fastify/session take, over a {@link PGStore}.
- * Only this entry point (`drizzle-pgstore/express`) loads express-session.
+ * The store that express-session and @fastify/session take, over any {@link SessionStore}
+ * (a {@link PGStore}, say). Only this entry point (`drizzle-pgstore/express`) loads
+ * express-session.
  */
 import session from 'express-session';
 import type { SessionData } from 'express-session';
+import { describeValue } from './input.js';
 import {
   resolveExpressOptions,
   UNREADABLE,
   type ExpressSessionStoreOptions,
   type ResolvedExpressOptions,
 } from './express-options.js';
-import type { PGStore } from './store.js';
+import type { SessionStore } from './session-store.js';
 
-export {
-  DEFAULT_TOUCH_AFTER_SECONDS,
-  DEFAULT_TTL_SECONDS,
-  reportUnreadableSession,
-  type ExpressSessionStoreOptions,
-  type SessionSerializer,
-} from './express-options.js';
-export type { SessionData } from 'express-session';
+export type { ExpressSessionStoreOptions, SessionSerializer } from './express-options.js';
 
-/**
- * What express-session hands each method: an error first, then the result.
- *
- * @example
- * ```ts
- * const done: SessionCallback<number> = (error, count) => console.log(error ?? count);
- * sessions.length(done);
- * ```
- */
-export type SessionCallback<T> = (error: unknown, result?: T) => void;
+/** What express-session hands each method: an error first, then the result. */
+type SessionCallback<T> = (error: unknown, result?: T) => void;
 
 const utf8 = new TextEncoder();
 // fatal: bytes that are not UTF-8 make the row unreadable rather than silently mangled.
@@ -64,6 +51,26 @@ function cookieExpiry(data: SessionData): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/** The methods of a {@link SessionStore} this adapter calls. */
+const USED_METHODS = [
+  'findWithExpiry',
+  'save',
+  'delete',
+  'touch',
+  'all',
+  'tokens',
+  'count',
+  'clear',
+] as const satisfies ReadonlyArray<keyof SessionStore>;
+
+/** Refuses what is not a store, or a store that lacks a method this adapter calls, naming what it lacks. */
+function checkSessionStore(store: unknown): asserts store is SessionStore {
+  const needs = 'drizzle-pgstore: ExpressSessionStore needs a SessionStore such as a PGStore';
+  if (typeof store !== 'object' || store === null) throw new TypeError(`${needs}, got ${describeValue(store)}`);
+  const missing = USED_METHODS.filter((method) => typeof (store as Record<string, unknown>)[method] !== 'function');
+  if (missing.length > 0) throw new TypeError(`${needs}; this one has no ${missing.map((method) => `${method}()`).join(', ')}`);
+}
+
 /**
  * Settles `work` both ways express-session and promise users expect: the callback, when
  * given, is called once with the outcome outside the promise chain (so a throw in it is
@@ -82,30 +89,29 @@ function settle<T>(work: Promise<T>, callback: SessionCallback<T> | undefined): 
 
 /**
  * An express-session store (it works unchanged with @fastify/session) that keeps
- * sessions in a {@link PGStore}: one row per session, JSON as UTF-8 bytes in `data`, the
- * cookie's expiry (or `ttl`) in `expiry`. `touch` writes the row only when the expiry
- * would move by more than `touchAfter`, so unmodified requests cost no writes.
+ * sessions in a {@link SessionStore} such as a {@link PGStore}: each session as JSON in
+ * UTF-8 bytes, expiring with its cookie (or after `ttl`). `touch` writes only when the
+ * expiry would move by more than `touchAfter`, so unmodified requests cost no writes.
  *
  * Every method takes express-session's callback and also returns a promise.
  *
  * @example
  * ```ts
  * import session from 'express-session';
+ * import { PGStore } from 'drizzle-pgstore';
  * import { ExpressSessionStore } from 'drizzle-pgstore/express';
  *
  * app.use(session({ store: new ExpressSessionStore(new PGStore(db)), secret, resave: false, saveUninitialized: false }));
  * ```
  */
 export class ExpressSessionStore extends session.Store {
-  /** The PGStore sessions are kept in. */
-  readonly store: PGStore;
+  /** The store sessions are kept in. */
+  readonly store: SessionStore;
   readonly #options: ResolvedExpressOptions;
 
-  constructor(store: PGStore, options: ExpressSessionStoreOptions = {}) {
+  constructor(store: SessionStore, options: ExpressSessionStoreOptions = {}) {
     super();
-    if (typeof store?.findWithExpiry !== 'function' || typeof store.touch !== 'function') {
-      throw new TypeError('drizzle-pgstore: ExpressSessionStore needs a PGStore');
-    }
+    checkSessionStore(store);
     this.store = store;
     this.#options = resolveExpressOptions(options);
   }
@@ -114,11 +120,6 @@ export class ExpressSessionStore extends session.Store {
    * The live session with this id, or `null` when it is missing, expired or unreadable.
    * An unreadable row is deleted and reported to `onUnreadable`. A cookie with an expiry
    * gets the one the row has now, which `touch` may have moved since the last `set`.
-   *
-   * @example
-   * ```ts
-   * const data = await sessions.get(req.sessionID); // SessionData | null
-   * ```
    */
   override get(sid: string, callback?: SessionCallback<SessionData | null>): Promise<SessionData | null> {
     return settle(this.#get(sid), callback);
@@ -127,24 +128,12 @@ export class ExpressSessionStore extends session.Store {
   /**
    * Stores a session, expiring with its cookie or after `ttl`. A session whose expiry
    * has passed is deleted instead.
-   *
-   * @example
-   * ```ts
-   * await sessions.set(sid, { cookie: new session.Cookie(), userId: 42 });
-   * ```
    */
   override set(sid: string, data: SessionData, callback?: SessionCallback<void>): Promise<void> {
     return settle(this.#set(sid, data), callback);
   }
 
-  /**
-   * Deletes a session; a missing one is not an error.
-   *
-   * @example
-   * ```ts
-   * await sessions.destroy(req.sessionID);
-   * ```
-   */
+  /** Deletes a session; a missing one is not an error. */
   override destroy(sid: string, callback?: SessionCallback<void>): Promise<void> {
     return settle(this.store.delete(sid), callback);
   }
@@ -153,61 +142,30 @@ export class ExpressSessionStore extends session.Store {
    * Slides a live session's expiry without rewriting its data, and only when it would move
    * by more than `touchAfter` (at most a tenth of the remaining lifetime). Resolves to
    * whether the row was written. Does nothing with `disableTouch`.
-   *
-   * @example
-   * ```ts
-   * const written = await sessions.touch(req.sessionID, req.session);
-   * ```
    */
   override touch(sid: string, data: SessionData, callback?: SessionCallback<boolean>): Promise<boolean> {
     return settle(this.#touch(sid, data), callback);
   }
 
   /**
-   * Every live, readable session, keyed by session id (by its SHA-256 hash when the
-   * PGStore has `hashTokens`).
-   *
-   * @example
-   * ```ts
-   * const byId = await sessions.all(); // Record<string, SessionData>
-   * ```
+   * Every live, readable session, keyed as the store keeps it: by session id (by its hash
+   * with a PGStore's `hashTokens`).
    */
   override all(callback?: SessionCallback<Record<string, SessionData>>): Promise<Record<string, SessionData>> {
     return settle(this.#all(), callback);
   }
 
-  /**
-   * How many live sessions there are.
-   *
-   * @example
-   * ```ts
-   * const signedIn = await sessions.length();
-   * ```
-   */
+  /** How many live sessions there are. */
   override length(callback?: SessionCallback<number>): Promise<number> {
     return settle(this.store.count(), callback);
   }
 
-  /**
-   * Deletes every session: everyone is signed out.
-   *
-   * @example
-   * ```ts
-   * await sessions.clear();
-   * ```
-   */
+  /** Deletes every session: everyone is signed out. */
   override clear(callback?: SessionCallback<void>): Promise<void> {
     return settle(this.store.clear(), callback);
   }
 
-  /**
-   * The ids of every live session (their SHA-256 hashes when the PGStore has `hashTokens`).
-   *
-   * @example
-   * ```ts
-   * const ids = await sessions.ids(); // string[]
-   * ```
-   */
+  /** The ids of every live session, as the store keeps them (their hashes with a PGStore's `hashTokens`). */
   ids(callback?: SessionCallback<string[]>): Promise<string[]> {
     return settle(this.store.tokens(), callback);
   }

@@ -9,23 +9,8 @@ import type { SessionsTable } from './schema.js';
 /**
  * Longest token, in UTF-8 bytes. A btree entry must stay under about 2.7 kB, so a longer
  * primary key would fail inside PostgreSQL; real tokens are 20 to 64 bytes.
- *
- * @example
- * ```ts
- * if (Buffer.byteLength(token) > MAX_TOKEN_BYTES) return res.status(400).end();
- * ```
  */
-export const MAX_TOKEN_BYTES = 1024;
-
-/**
- * Default largest session, in bytes (16 MiB); `maxDataBytes` changes it.
- *
- * @example
- * ```ts
- * new PGStore(db, { maxDataBytes: DEFAULT_MAX_DATA_BYTES / 16 }); // 1 MiB
- * ```
- */
-export const DEFAULT_MAX_DATA_BYTES = 16 * 1024 * 1024;
+const MAX_TOKEN_BYTES = 1024;
 
 /** `timestamptz` reaches further, but drivers send dates in ISO form, which has four-digit years. */
 const EARLIEST_EXPIRY = Date.parse('0001-01-01T00:00:00.000Z');
@@ -114,10 +99,41 @@ export function checkBoolean(name: string, value: unknown): asserts value is boo
   }
 }
 
-/** Refuses a non-negative integer option that is not one. */
-export function checkCount(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`drizzle-pgstore: ${name} must be an integer from 0 to ${max}, got ${describeValue(value)}`);
+/**
+ * The numbers a number option takes (a count, a size, a duration), for the one check that
+ * the store, the express adapter and the command all make of them.
+ */
+export interface NumberRange {
+  min: number;
+  max: number;
+  /** Whether fractions are refused. Default true. */
+  integer?: boolean;
+  /** What the number counts, for the message: `'milliseconds'`, `'seconds'`, `'bytes'`. */
+  unit?: string;
+  /** The range in words, for the message: `'100 years'`. */
+  note?: string;
+}
+
+/** A range as a message gives it: "a whole number of milliseconds from 0 to 2147483647". */
+export function describeRange({ min, max, integer = true, unit, note }: NumberRange): string {
+  const kind = integer ? 'a whole number' : 'a number';
+  return `${kind}${unit === undefined ? '' : ` of ${unit}`} from ${min} to ${max}${note === undefined ? '' : ` (${note})`}`;
+}
+
+/** Whether `value` is a number within `range` (so never NaN, nor infinite unless a bound is). */
+export function isInRange(value: unknown, range: NumberRange): value is number {
+  return (
+    typeof value === 'number' &&
+    value >= range.min &&
+    value <= range.max &&
+    (range.integer === false || Number.isInteger(value))
+  );
+}
+
+/** Refuses a number option outside its range, naming the option, the range and what it got. */
+export function checkRange(name: string, value: unknown, range: NumberRange): asserts value is number {
+  if (!isInRange(value, range)) {
+    throw new RangeError(`drizzle-pgstore: ${name} must be ${describeRange(range)}, got ${describeValue(value)}`);
   }
 }
 

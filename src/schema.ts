@@ -6,17 +6,8 @@ import { customType, index, pgSchema, pgTable, text, timestamp, type PgTableFn }
  * drizzle-orm has no built-in bytea. node-postgres and postgres.js hand back a `Buffer`,
  * PGlite a plain `Uint8Array`; both are `Uint8Array`, so values pass through untouched
  * (no copy in either direction).
- *
- * @example
- * ```ts
- * const files = pgTable('files', { id: text('id').primaryKey(), body: bytea('body').notNull() });
- * ```
  */
-// Wrapped so its public type is this one signature, not customType's overloads (whose
-// config parameter is typed with `any`).
-export const bytea = <TName extends string>(name: TName) => byteaColumn(name);
-
-const byteaColumn = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
 });
 
@@ -51,26 +42,10 @@ function buildSessionsTable<TName extends string>(name: TName, schema: string | 
   return define(name, sessionsColumns(), (t) => [index(`${name}${INDEX_SUFFIX}`).on(t.expiry)]);
 }
 
-/**
- * The Drizzle type of a sessions table made by {@link defineSessionsTable}.
- *
- * @example
- * ```ts
- * function countRows(db: NodePgDatabase, table: SessionsTable) {
- *   return db.$count(table);
- * }
- * ```
- */
+/** The Drizzle type of a sessions table made by {@link defineSessionsTable}. */
 export type SessionsTable<TName extends string = string> = ReturnType<typeof buildSessionsTable<TName>>;
 
-/**
- * Options for {@link defineSessionsTable}.
- *
- * @example
- * ```ts
- * const options: SessionsTableOptions = { schema: 'auth' };
- * ```
- */
+/** Options for {@link defineSessionsTable}. */
 export interface SessionsTableOptions {
   /** PostgreSQL schema to put the table in; the connection's `search_path` decides when unset. */
   schema?: string;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, count, eq, inArray, lt, notBetween, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, notBetween, sql } from 'drizzle-orm';
 import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { epochMillis, expired, unexpired } from './expiry-sql.js';
 import type { SessionsTable } from './schema.js';
 
 /**
@@ -8,27 +9,10 @@ import type { SessionsTable } from './schema.js';
  *
  * The relational schema the database was made with does not matter to the store, so any
  * is accepted.
- *
- * @example
- * ```ts
- * const db: SessionDatabase = drizzle(pool, { schema });
- * ```
  */
 // The schema parameter is invariant, so only `any` admits every app's schema; nothing the
 // store returns is typed by it.
 export type SessionDatabase = PgDatabase<PgQueryResultHKT, any>;
-
-/** The database decides what is live, so app servers with skewed clocks agree. */
-const now = sql`current_timestamp`;
-
-/**
- * A `timestamptz` column as milliseconds since the epoch, in a `float8` every driver reads
- * as a number. Read as a timestamp, node-postgres parses the text itself and gets years 1
- * to 99 wrong (it puts them in the 1900s), and some pre-1900 times in zones with local mean
- * time; a number has no such trap. `floor` drops the microseconds a Date cannot hold.
- */
-export const expiryMillis = (column: PgColumn) =>
-  sql<number>`floor(extract(epoch from ${column}) * 1000)::float8`.mapWith(Number);
 
 /** `excluded.<column>`: the value the conflicting INSERT tried to write. */
 const excluded = (column: PgColumn) => sql`excluded.${sql.identifier(column.name)}`;
@@ -42,7 +26,7 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
   const token = sql.placeholder('token');
   // A placeholder bound to the column, so a Date is encoded as the column encodes it.
   const expiryParam = (name: string) => sql`${sql.param(sql.placeholder(name), table.expiry)}`;
-  const unexpired = lt(now, table.expiry);
+  const live = unexpired(table.expiry);
 
   // drizzle runs a query unnamed (unprepared) when its name is undefined, on every
   // driver; its types only admit strings.
@@ -56,7 +40,7 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
   const expiredBatch = db
     .select({ token: table.token })
     .from(table)
-    .where(lt(table.expiry, now))
+    .where(expired(table.expiry))
     .limit(sql.placeholder('limit'))
     // Several app instances may clean at once: each takes rows nobody else holds,
     // and none waits on a row that a request is writing.
@@ -67,13 +51,13 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
     .as(db.delete(table).where(inArray(table.token, expiredBatch)).returning({ token: table.token }));
 
   return {
-    find: named('find', db.select({ data: table.data }).from(table).where(and(eq(table.token, token), unexpired))),
+    find: named('find', db.select({ data: table.data }).from(table).where(and(eq(table.token, token), live))),
     findWithExpiry: named(
       'find_with_expiry',
       db
-        .select({ data: table.data, expiryMs: expiryMillis(table.expiry) })
+        .select({ data: table.data, expiryMs: epochMillis(table.expiry) })
         .from(table)
-        .where(and(eq(table.token, token), unexpired)),
+        .where(and(eq(table.token, token), live)),
     ),
     save: named(
       'save',
@@ -95,7 +79,7 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
         .where(
           and(
             eq(table.token, token),
-            unexpired,
+            live,
             notBetween(table.expiry, expiryParam('earliest'), expiryParam('latest')),
           ),
         )
@@ -103,9 +87,9 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
     ),
     delete: named('delete', db.delete(table).where(eq(table.token, token))),
     clear: named('clear', db.delete(table)),
-    all: named('all', db.select({ token: table.token, data: table.data }).from(table).where(unexpired)),
-    tokens: named('tokens', db.select({ token: table.token }).from(table).where(unexpired)),
-    count: named('count', db.select({ live: count() }).from(table).where(unexpired)),
+    all: named('all', db.select({ token: table.token, data: table.data }).from(table).where(live)),
+    tokens: named('tokens', db.select({ token: table.token }).from(table).where(live)),
+    count: named('count', db.select({ live: count() }).from(table).where(live)),
     // The batch's rows are counted in the database: a count crosses the wire, not a row
     // per deleted session for the app to parse beside its requests.
     deleteExpiredBatch: named(

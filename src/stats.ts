@@ -1,17 +1,10 @@
-import { count, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { count, not, sql, type SQL } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
+import { epochMillis, unexpired } from './expiry-sql.js';
 import { sessions, type SessionsTable } from './schema.js';
 import type { SessionDatabase } from './statements.js';
 
-/**
- * The state of a sessions table, as {@link sessionStats} reads it.
- *
- * @example
- * ```ts
- * const stats: SessionStats = await sessionStats(db);
- * console.log(`${stats.live} live, ${stats.expired} awaiting cleanup`);
- * ```
- */
+/** The state of a sessions table, as {@link sessionStats} reads it. */
 export interface SessionStats {
   /** Rows still live by the database clock. */
   live: number;
@@ -27,15 +20,8 @@ export interface SessionStats {
   newestExpiry: Date | null;
 }
 
-/**
- * A timestamptz read as whole milliseconds since 1970, worked out by the database. Drivers
- * parse timestamptz text themselves, and not all alike: node-postgres reads the years 1 to
- * 99 as 1901 to 1999. A number means the same to every driver.
- */
-const epochDate = (timestamp: SQL) =>
-  sql<string | null>`floor(extract(epoch from ${timestamp}) * 1000)::text`.mapWith(
-    (milliseconds: string): Date | null => new Date(Number(milliseconds)),
-  );
+/** An aggregate of expiries as a Date, or null when the table is empty. */
+const expiryDate = (aggregate: SQL) => epochMillis(aggregate).mapWith((milliseconds: number): Date | null => new Date(milliseconds));
 
 /**
  * Reads how many sessions are live and expired, the table's size on disk, and its expiry
@@ -44,6 +30,7 @@ const epochDate = (timestamp: SQL) =>
  * @example
  * ```ts
  * const { live, expired } = await sessionStats(db);
+ * console.log(`${live} live, ${expired} awaiting cleanup`);
  * ```
  */
 export async function sessionStats(db: SessionDatabase, table: SessionsTable = sessions): Promise<SessionStats> {
@@ -52,15 +39,14 @@ export async function sessionStats(db: SessionDatabase, table: SessionsTable = s
   const regclass = schema === undefined
     ? sql`quote_ident(${name})::regclass`
     : sql`(quote_ident(${schema}) || '.' || quote_ident(${name}))::regclass`;
-  const now = sql`current_timestamp`;
   const [row] = await db
     .select({
-      live: count(sql`CASE WHEN ${lt(now, table.expiry)} THEN 1 END`),
-      expired: count(sql`CASE WHEN ${gte(now, table.expiry)} THEN 1 END`),
+      live: count(sql`CASE WHEN ${unexpired(table.expiry)} THEN 1 END`),
+      expired: count(sql`CASE WHEN ${not(unexpired(table.expiry))} THEN 1 END`),
       tableBytes: sql<string>`pg_table_size(${regclass})`.mapWith(Number),
       indexBytes: sql<string>`pg_indexes_size(${regclass})`.mapWith(Number),
-      oldestExpiry: epochDate(sql`min(${table.expiry})`),
-      newestExpiry: epochDate(sql`max(${table.expiry})`),
+      oldestExpiry: expiryDate(sql`min(${table.expiry})`),
+      newestExpiry: expiryDate(sql`max(${table.expiry})`),
     })
     .from(table);
   // An aggregate without GROUP BY always yields one row.

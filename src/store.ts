@@ -1,31 +1,24 @@
-import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError } from './cleanup.js';
-import { queryError, StoreClosedError, type CallSecrets } from './errors.js';
+import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError, type CleanupStatus } from './cleanup.js';
+import { StoreClosedError } from './errors.js';
 import {
   checkBoolean,
-  checkCount,
   checkData,
   checkExpiry,
   checkFunction,
   checkOptionNames,
+  checkRange,
   checkSessionsTable,
   checkToken,
   checkTokenToWrite,
-  DEFAULT_MAX_DATA_BYTES,
-  describeValue,
   withinExpiryRange,
 } from './input.js';
+import { queryError, type CallSecrets } from './redaction.js';
 import { sessions, type SessionsTable } from './schema.js';
+import type { SessionStore, SessionWithExpiry, TouchOptions } from './session-store.js';
 import { buildStatements, type SessionDatabase, type Statements } from './statements.js';
 import { hashToken } from './token-hash.js';
 
-/**
- * Options of a {@link PGStore}; every one has a default.
- *
- * @example
- * ```ts
- * new PGStore(db, { cleanupInterval: 60_000, cleanupJitter: 0.1, hashTokens: true });
- * ```
- */
+/** Options of a {@link PGStore}; every one has a default. */
 export interface PGStoreOptions {
   /** Milliseconds between cleanups of expired rows. Default 5 minutes; 0 turns cleanup off. */
   cleanupInterval?: number;
@@ -64,46 +57,7 @@ const OPTION_NAMES = Object.keys({
   hashTokens: true,
 } satisfies Record<keyof PGStoreOptions, true>);
 
-/**
- * A live session as {@link PGStore.findWithExpiry} gives it.
- *
- * @example
- * ```ts
- * const session: SessionWithExpiry | null = await store.findWithExpiry(token);
- * ```
- */
-export interface SessionWithExpiry {
-  /** The session's bytes, as `find` gives them. */
-  data: Uint8Array;
-  /** When the row expires, as stored (to the millisecond); `touch` moves it. */
-  expiry: Date;
-}
-
-/**
- * Options of {@link PGStore.touch}.
- *
- * @example
- * ```ts
- * await store.touch(token, expiry, { minChange: 60_000 } satisfies TouchOptions);
- * ```
- */
-export interface TouchOptions {
-  /**
-   * Leave the row alone unless the expiry would move by more than this many
-   * milliseconds. Default 0: write whenever the expiry changes.
-   */
-  minChange?: number;
-}
-
-/**
- * Options of {@link PGStore.deleteExpired}.
- *
- * @example
- * ```ts
- * const options: DeleteExpiredOptions = { signal: AbortSignal.timeout(10_000), onProgress: console.log };
- * await store.deleteExpired(options);
- * ```
- */
+/** Options of {@link PGStore.deleteExpired}. */
 export interface DeleteExpiredOptions {
   /** Stops after the batch in flight; the promise then resolves with the rows removed so far. */
   signal?: AbortSignal;
@@ -112,6 +66,7 @@ export interface DeleteExpiredOptions {
 }
 
 const DEFAULT_CLEANUP_INTERVAL = 5 * 60_000;
+const DEFAULT_MAX_DATA_BYTES = 16 * 1024 * 1024;
 const DEFAULT_BATCH_SIZE = 5000;
 
 /**
@@ -126,7 +81,7 @@ const DEFAULT_BATCH_SIZE = 5000;
  * const bytes = await store.find('token'); // Uint8Array | null
  * ```
  */
-export class PGStore {
+export class PGStore implements SessionStore {
   /**
    * The table this store reads and writes.
    *
@@ -137,14 +92,11 @@ export class PGStore {
    */
   readonly table: SessionsTable;
   /**
-   * The background cleanup this store owns.
-   *
-   * @example
-   * ```ts
-   * if (store.cleanup.lastRun?.error) console.warn('session cleanup is failing');
-   * ```
+   * What the background cleanup this store owns is doing: its last run, whether one is in
+   * flight, whether it was stopped. Stop it with {@link stopCleanup} or {@link close}.
    */
-  readonly cleanup: CleanupScheduler;
+  readonly cleanup: CleanupStatus;
+  readonly #cleanup: CleanupScheduler;
   readonly #statements: Statements;
   readonly #batchSize: number;
   readonly #maxDataBytes: number;
@@ -154,16 +106,13 @@ export class PGStore {
   constructor(db: SessionDatabase, options: PGStoreOptions = {}) {
     checkOptionNames('PGStore', options, OPTION_NAMES);
     const interval = options.cleanupInterval ?? DEFAULT_CLEANUP_INTERVAL;
-    checkCount('cleanupInterval', interval, MAX_TIMER_MS);
+    checkRange('cleanupInterval', interval, { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds' });
     const jitter = options.cleanupJitter ?? 0;
-    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
-      throw new RangeError(`drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got ${describeValue(jitter)}`);
-    }
+    checkRange('cleanupJitter', jitter, { min: 0, max: 1, integer: false });
     this.#batchSize = options.cleanupBatchSize ?? DEFAULT_BATCH_SIZE;
-    checkCount('cleanupBatchSize', this.#batchSize);
-    if (this.#batchSize === 0) throw new RangeError('drizzle-pgstore: cleanupBatchSize must be at least 1');
+    checkRange('cleanupBatchSize', this.#batchSize, { min: 1, max: Number.MAX_SAFE_INTEGER });
     this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
-    checkCount('maxDataBytes', this.#maxDataBytes);
+    checkRange('maxDataBytes', this.#maxDataBytes, { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' });
     if (options.onError !== undefined) checkFunction('onError', options.onError);
     this.#hashTokens = options.hashTokens ?? false;
     checkBoolean('hashTokens', this.#hashTokens);
@@ -176,12 +125,13 @@ export class PGStore {
     this.table = options.table ?? sessions;
     checkSessionsTable(this.table);
     this.#statements = buildStatements(db, this.table, preparedStatements);
-    this.cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
+    this.#cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
       jitter,
       onError: options.onError ?? reportCleanupError,
     });
-    this.cleanup.start();
+    this.cleanup = this.#cleanup.status;
+    this.#cleanup.start();
   }
 
   /**
@@ -190,14 +140,14 @@ export class PGStore {
    * @example
    * ```ts
    * const bytes = await store.find(token);
-   * if (bytes === null) // no session
+   * if (bytes === null) return res.redirect('/login'); // unknown, expired or empty: never an error
    * ```
    */
   async find(token: string): Promise<Uint8Array | null> {
     this.#checkOpen('find');
     checkToken(token);
     if (token === '') return null;
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     const [row] = await this.#query('find', () => this.#statements.find.execute({ token: key }), { token, key });
     return row ? row.data : null;
   }
@@ -206,18 +156,12 @@ export class PGStore {
    * The data of a live session and the expiry its row has now, in one query, or `null`
    * as with {@link find}. The expiry is the one `save` or a later `touch` wrote, so an
    * adapter can give the session the cookie expiry it really has.
-   *
-   * @example
-   * ```ts
-   * const found = await store.findWithExpiry(token);
-   * if (found) console.log(`${found.data.byteLength} bytes, expiring ${found.expiry.toISOString()}`);
-   * ```
    */
   async findWithExpiry(token: string): Promise<SessionWithExpiry | null> {
     this.#checkOpen('findWithExpiry');
     checkToken(token);
     if (token === '') return null;
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     const [row] = await this.#query('findWithExpiry', () => this.#statements.findWithExpiry.execute({ token: key }), {
       token,
       key,
@@ -225,36 +169,22 @@ export class PGStore {
     return row ? { data: row.data, expiry: new Date(row.expiryMs) } : null;
   }
 
-  /**
-   * Adds a session, or replaces the data and expiry of an existing one, in one upsert.
-   *
-   * @example
-   * ```ts
-   * await store.save(token, bytes, new Date(Date.now() + 24 * 3_600_000));
-   * ```
-   */
+  /** Adds a session, or replaces the data and expiry of an existing one, in one upsert. */
   async save(token: string, data: Uint8Array, expiry: Date): Promise<void> {
     this.#checkOpen('save');
     checkTokenToWrite(token);
     checkData(data, this.#maxDataBytes);
     checkExpiry(expiry);
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     await this.#query('save', () => this.#statements.save.execute({ token: key, data, expiry }), { token, key, data });
   }
 
-  /**
-   * Removes a session. An unknown or empty token is not an error.
-   *
-   * @example
-   * ```ts
-   * await store.delete(token);
-   * ```
-   */
+  /** Removes a session. An unknown or empty token is not an error. */
   async delete(token: string): Promise<void> {
     this.#checkOpen('delete');
     checkToken(token);
     if (token === '') return;
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     await this.#query('delete', () => this.#statements.delete.execute({ token: key }), { token, key });
   }
 
@@ -275,9 +205,9 @@ export class PGStore {
     checkToken(token);
     checkExpiry(expiry);
     const minChange = options.minChange ?? 0;
-    checkCount('minChange', minChange);
+    checkRange('minChange', minChange, { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'milliseconds' });
     if (token === '') return false;
-    const key = await this.#storedKey(token);
+    const key = this.#storedKey(token);
     const rows = await this.#query(
       'touch',
       () =>
@@ -292,56 +222,28 @@ export class PGStore {
     return rows.length > 0;
   }
 
-  /**
-   * Every live session, by token (by its hash with `hashTokens`). Empty when there are none.
-   *
-   * @example
-   * ```ts
-   * for (const [token, bytes] of await store.all()) console.log(token, bytes.length);
-   * ```
-   */
+  /** Every live session, by token (by its hash with `hashTokens`). Empty when there are none. */
   async all(): Promise<Map<string, Uint8Array>> {
     this.#checkOpen('all');
     const rows = await this.#query('all', () => this.#statements.all.execute());
     return new Map(rows.map((row) => [row.token, row.data]));
   }
 
-  /**
-   * The tokens of every live session (their hashes with `hashTokens`).
-   *
-   * @example
-   * ```ts
-   * const live = await store.tokens(); // string[]
-   * ```
-   */
+  /** The tokens of every live session (their hashes with `hashTokens`). */
   async tokens(): Promise<string[]> {
     this.#checkOpen('tokens');
     const rows = await this.#query('tokens', () => this.#statements.tokens.execute());
     return rows.map((row) => row.token);
   }
 
-  /**
-   * How many live sessions there are, counted in the database.
-   *
-   * @example
-   * ```ts
-   * console.log(`${await store.count()} signed in`);
-   * ```
-   */
+  /** How many live sessions there are, counted in the database. */
   async count(): Promise<number> {
     this.#checkOpen('count');
     const [row] = await this.#query('count', () => this.#statements.count.execute());
     return row?.live ?? 0;
   }
 
-  /**
-   * Deletes every session, live or expired: everyone is signed out.
-   *
-   * @example
-   * ```ts
-   * await store.clear();
-   * ```
-   */
+  /** Deletes every session, live or expired: everyone is signed out. */
   async clear(): Promise<void> {
     this.#checkOpen('clear');
     await this.#query('clear', () => this.#statements.clear.execute());
@@ -354,7 +256,8 @@ export class PGStore {
    *
    * @example
    * ```ts
-   * const removed = await store.deleteExpired({ onProgress: (n) => console.log(n) });
+   * // From a cron job: give up after a minute, reporting as it goes.
+   * const removed = await store.deleteExpired({ signal: AbortSignal.timeout(60_000), onProgress: (n) => console.log(n) });
    * ```
    */
   async deleteExpired(options: DeleteExpiredOptions = {}): Promise<number> {
@@ -383,7 +286,7 @@ export class PGStore {
    * ```
    */
   stopCleanup(): Promise<void> {
-    return this.cleanup.stop();
+    return this.#cleanup.stop();
   }
 
   /**
@@ -397,11 +300,11 @@ export class PGStore {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.cleanup.stop();
+    await this.#cleanup.stop();
   }
 
   /** What the table keys a token by: the token, or its hash with `hashTokens`. */
-  #storedKey(token: string): string | Promise<string> {
+  #storedKey(token: string): string {
     return this.#hashTokens ? hashToken(token) : token;
   }
 

@@ -4,24 +4,23 @@
  * A session token is already 128+ random bits, so a plain hash is enough; a salt or a
  * slow hash would only protect guessable secrets, which tokens are not.
  */
-
+import { createHash } from 'node:crypto';
 import { describeType } from './input.js';
 
-const encoder = new TextEncoder();
-
 /**
- * The key a token is stored under when `hashTokens` is on: SHA-256 of its UTF-8 bytes,
- * as 64 lowercase hex digits, through Web Crypto.
+ * The key a token is stored under when `hashTokens` is on: SHA-256 of its UTF-8 bytes, as
+ * base64url without padding (43 characters), the key SCS's `HashTokenInStore` gives a row,
+ * so Go and Node services can share one hashed table.
  *
  * @example
  * ```ts
  * // Look a session up by hand, in psql, from the token in a cookie:
- * console.log(await hashToken(token)); // then: SELECT * FROM sessions WHERE token = '<that>'
+ * console.log(hashToken(token)); // then: SELECT * FROM sessions WHERE token = '<that>'
  * ```
  */
-export async function hashToken(token: string): Promise<string> {
-  // Without this, undefined would be encoded as '' and hashed like any token.
+export function hashToken(token: string): string {
+  // Node would hash a Buffer's bytes as if they were a token, and refuse undefined in its own words.
   if (typeof token !== 'string') throw new TypeError(`drizzle-pgstore: hashToken needs a string, got ${describeType(token)}`);
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(token));
-  return Buffer.from(digest).toString('hex');
+  // Node's base64url has no padding.
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
 }

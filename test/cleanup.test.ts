@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CleanupScheduler, type CleanupSchedulerOptions } from '../src/index.js';
+import { CleanupScheduler, type CleanupSchedulerOptions } from '../src/cleanup.js';
 
 /** A run that stays in flight until released, counting how many are in flight at once. */
 function controllableRun() {
@@ -52,6 +52,20 @@ describe('CleanupScheduler', () => {
     state.release();
   });
 
+  it('tells through its status whether a run is in flight, and what the last one did', async () => {
+    vi.useFakeTimers();
+    const { state, run } = controllableRun();
+    const { status } = make(run);
+    schedulers.at(-1)!.start();
+    expect([status.running, status.lastRun]).toEqual([false, undefined]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(status.running).toBe(true);
+    state.release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(status.running).toBe(false);
+    expect(status.lastRun?.deleted).toBe(7);
+  });
+
   it('does nothing with an interval of 0', async () => {
     vi.useFakeTimers();
     const { state, run } = controllableRun();
@@ -74,7 +88,7 @@ describe('CleanupScheduler', () => {
     expect(stopped).toBe(false);
     state.release();
     await stopping;
-    expect(scheduler.lastRun?.deleted).toBe(7);
+    expect(scheduler.status.lastRun?.deleted).toBe(7);
     await vi.advanceTimersByTimeAsync(1000);
     expect(state.started).toBe(1);
     expect(vi.getTimerCount()).toBe(0);
@@ -96,11 +110,11 @@ describe('CleanupScheduler', () => {
     scheduler.start();
     await vi.advanceTimersByTimeAsync(100);
     expect(errors).toEqual([failure]);
-    expect(scheduler.lastRun?.error).toBe(failure);
+    expect(scheduler.status.lastRun?.error).toBe(failure);
     await vi.advanceTimersByTimeAsync(100);
     expect(calls).toBe(2);
-    expect(scheduler.lastRun).toMatchObject({ deleted: 3 });
-    expect(scheduler.lastRun?.error).toBeUndefined();
+    expect(scheduler.status.lastRun).toMatchObject({ deleted: 3 });
+    expect(scheduler.status.lastRun?.error).toBeUndefined();
   });
 
   it('reports on stderr, naming drizzle-pgstore, when onError itself throws', async () => {
@@ -150,6 +164,6 @@ describe('CleanupScheduler', () => {
     scheduler.start();
     await vi.advanceTimersByTimeAsync(1000);
     expect(state.started).toBe(0);
-    expect(scheduler.stopped).toBe(true);
+    expect(scheduler.status.stopped).toBe(true);
   });
 });

@@ -95,7 +95,7 @@ describe('CLI errors', () => {
       [['cleanup', '--batch-size', '-5', ...pglite], /--batch-size must be a whole number from 1 to 1000000, got '-5'/],
       [['cleanup', '--batch-size', '99999999999999999999', ...pglite], /--batch-size must be a whole number from 1 to 1000000, got '99999999999999999999'/],
       [['cleanup', '--batch-size', '1e3', ...pglite], /--batch-size must be a whole number from 1 to 1000000, got '1e3'/],
-      [['cleanup', '--progress-every', '-1', ...pglite], /--progress-every must be a whole number from 0 to 86400000, got '-1'/],
+      [['cleanup', '--progress-every', '-1', ...pglite], /--progress-every must be a whole number of milliseconds from 0 to 86400000, got '-1'/],
       [['stats', '--table', '', ...pglite], /table name must not be empty/],
       [['migrate', '--pglite', ''], /--pglite needs a folder/],
     ];

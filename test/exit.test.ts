@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { databaseUrl, migrationsFolder } from './support/backends.js';
+import { databaseUrl } from './support/backends.js';
 
 const dist = new URL('../dist/index.js', import.meta.url).href;
 
@@ -27,7 +27,7 @@ function runChild(source: string, env: Record<string, string> = {}, limitMs = 20
 
 // Each child makes a store with cleanup on, lets it run, and never stops it.
 const scenario = (setup: string) => `
-import { PGStore } from ${JSON.stringify(dist)};
+import { migrations, PGStore } from ${JSON.stringify(dist)};
 ${setup}
 const store = new PGStore(db, { cleanupInterval: 20 });
 await store.save('t', new Uint8Array([1]), new Date(Date.now() + 60_000));
@@ -46,7 +46,7 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 const client = new PGlite();
 const db = drizzle(client);
-await migrate(db, { migrationsFolder: ${JSON.stringify(migrationsFolder)} });
+await migrate(db, migrations);
 `).replace("console.log('cleaned'", "await client.close();\nconsole.log('cleaned'"),
     );
     expect(result.stderr).toBe('');
@@ -65,7 +65,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, options: '-c search_path=${schema}', allowExitOnIdle: true, idleTimeoutMillis: 100 });
 await pool.query('CREATE SCHEMA IF NOT EXISTS ${schema}');
 const db = drizzle(pool);
-await migrate(db, { migrationsFolder: ${JSON.stringify(migrationsFolder)}, migrationsSchema: '${schema}' });
+await migrate(db, { ...migrations, migrationsSchema: '${schema}' });
 process.on('exit', () => console.log('exited'));
 `),
       { DATABASE_URL: databaseUrl() },

@@ -10,6 +10,7 @@ import { openNodePostgres, openPglite, type Backend, type OpenBackend } from './
 import { CookieClient } from './support/cookie-client.js';
 import { expectNoSecret, secretSession, type SecretSession } from './support/secrets.js';
 import { expressFramework, fastifyFramework } from './support/session-apps.js';
+import { onDatabase } from './support/session-backends.js';
 import { useSessionHarness } from './support/session-harness.js';
 
 declare module 'express-session' {
@@ -84,7 +85,7 @@ describe.each([
       // The session id is the token: look for it, its hash and the cookie that carries it.
       const leaks: SecretSession = {
         ...secrets,
-        forms: [...secrets.forms, id, await hashToken(id), browser.cookie('connect.sid')!],
+        forms: [...secrets.forms, id, hashToken(id), browser.cookie('connect.sid')!],
       };
       await backend.query('ALTER TABLE sessions RENAME TO sessions_moved');
       const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -96,7 +97,7 @@ describe.each([
         expect(loading.text).toMatch(/StoreQueryError: drizzle-pgstore: \w+ failed: relation &quot;sessions&quot; does not exist/);
         // Saving a new session fails (set) after the response is written: only the log shows it.
         const saving = await app.client().get<{ id: string }>(`/remember?value=${secrets.marker}`);
-        leaks.forms.push(saving.body.id, await hashToken(saving.body.id));
+        leaks.forms.push(saving.body.id, hashToken(saving.body.id));
         await vi.waitFor(() => expect(logged).toHaveBeenCalledTimes(2));
         // Express logs the error object, so the log shows all that util.inspect shows of it.
         const lines = logged.mock.calls.map((args) => format(...args));
@@ -139,7 +140,7 @@ describe.each([
 });
 
 describe.each([expressFramework, fastifyFramework])('a stored session without a usable cookie, on $name', (framework) => {
-  const h = useSessionHarness(framework, openPglite);
+  const h = useSessionHarness(framework, onDatabase(openPglite));
 
   it.each(['{}', '{"views":3}', '{"cookie":null}', '{"cookie":"x"}', '{"cookie":7}'])(
     '%s: a fresh session, the row deleted, one report, no error page',

@@ -59,7 +59,22 @@ describe('ExpressSessionStore', () => {
         /drizzle-pgstore: (ttl|touchAfter|disableTouch|serializer|onUnreadable)/,
       );
     }
-    expect(() => new ExpressSessionStore({} as PGStore)).toThrow(/needs a PGStore/);
+  });
+
+  it('refuses what is not a SessionStore, naming the methods a store lacks', () => {
+    expect(() => new ExpressSessionStore(undefined as never)).toThrow(
+      /^drizzle-pgstore: ExpressSessionStore needs a SessionStore such as a PGStore, got undefined$/,
+    );
+    expect(() => new ExpressSessionStore({} as PGStore)).toThrow(
+      /^drizzle-pgstore: ExpressSessionStore needs a SessionStore such as a PGStore; this one has no findWithExpiry\(\), save\(\), delete\(\), touch\(\), all\(\), tokens\(\), count\(\), clear\(\)$/,
+    );
+    const methods = Object.fromEntries(
+      ['find', 'findWithExpiry', 'save', 'delete', 'touch', 'all', 'tokens', 'count', 'clear'].map((name) => [name, async () => {}]),
+    );
+    const { touch: _touch, ...withoutTouch } = methods;
+    expect(() => new ExpressSessionStore(withoutTouch as never)).toThrow(/; this one has no touch\(\)$/);
+    // Any object with the methods will do, not only a PGStore.
+    expect(() => new ExpressSessionStore(methods as never)).not.toThrow();
   });
 
   it('refuses a ttl or touchAfter past 100 years when constructed, naming the option and the limit', async () => {
@@ -69,7 +84,7 @@ describe('ExpressSessionStore', () => {
     // 1e12 s would put every expiry past 9999-12-31, so each set would fail at request time.
     for (const name of ['ttl', 'touchAfter'] as const) {
       expect(() => new ExpressSessionStore(store, { [name]: 1e12 })).toThrow(
-        new RegExp(`^drizzle-pgstore: ${name} must be a finite number of seconds from 0 to ${hundredYears} \\(100 years\\), got number 1000000000000$`),
+        new RegExp(`^drizzle-pgstore: ${name} must be a number of seconds from 0 to ${hundredYears} \\(100 years\\), got number 1000000000000$`),
       );
       expect(() => new ExpressSessionStore(store, { [name]: hundredYears + 1 })).toThrow(RangeError);
       expect(() => new ExpressSessionStore(store, { [name]: hundredYears })).not.toThrow();
@@ -104,7 +119,7 @@ describe('ExpressSessionStore', () => {
 
   it('hands a failure to the callback and rejects the promise, with the same error', async () => {
     const sessions = newSessions();
-    await sessions.store.close();
+    await stores.at(-1)!.close();
     let fromCallback: unknown;
     const promise = sessions.get('a', (error) => {
       fromCallback = error;
@@ -136,14 +151,14 @@ describe('ExpressSessionStore', () => {
 
   it('refuses a ttl function that gives no number of seconds, and saves nothing', async () => {
     const sessions = newSessions({ ttl: () => Number.NaN });
-    await expect(sessions.set('a', sessionData({}, null))).rejects.toThrow(/ttl\(\) must be a finite number/);
+    await expect(sessions.set('a', sessionData({}, null))).rejects.toThrow(/ttl\(\) must be a number of seconds from 0 to 3155760000 \(100 years\), got number NaN$/);
     expect(await storedText('a')).toBeNull();
   });
 
   it('refuses a ttl function that gives more than 100 years, in set and touch, and saves nothing', async () => {
     const sessions = newSessions({ ttl: (session) => ((session as { long?: boolean }).long ? 1e12 : 60) });
     const tooLong = sessionData({ long: true }, null);
-    const ttlError = /^drizzle-pgstore: ttl\(\) must be a finite number of seconds from 0 to 3155760000 \(100 years\), got number 1000000000000$/;
+    const ttlError = /^drizzle-pgstore: ttl\(\) must be a number of seconds from 0 to 3155760000 \(100 years\), got number 1000000000000$/;
     await expect(sessions.set('a', tooLong)).rejects.toThrow(RangeError);
     await expect(sessions.set('a', tooLong)).rejects.toThrow(ttlError);
     expect((await viaCallback<void>((cb) => sessions.set('a', tooLong, cb))).error).toBeInstanceOf(RangeError);
@@ -209,7 +224,7 @@ describe('ExpressSessionStore', () => {
     const store = new PGStore(backend.db, { cleanupInterval: 0 });
     stores.push(store);
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ ttl: '3600' }, /^drizzle-pgstore: ttl must be a finite number of seconds .*, got string "3600"$/],
+      [{ ttl: '3600' }, /^drizzle-pgstore: ttl must be a number of seconds .*, got string "3600"$/],
       [{ ttl: null }, /^drizzle-pgstore: ttl must be .*, got null$/],
       [{ touchAfter: '60' }, /^drizzle-pgstore: touchAfter must be .*, got string "60"$/],
       [{ touchAfter: -5 }, /^drizzle-pgstore: touchAfter must be .*, got number -5$/],

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,10 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
 
     const esm = report(await app.node('save-find.mjs', [dir]));
     expect(esm).toMatchObject({ found: 'saved through ESM', expressUser: 'ESM', isExpressStore: true });
+    expect(esm.migrations).toEqual({
+      migrationsFolder: join(app.dir, 'node_modules/drizzle-pgstore/drizzle'),
+      migrationsTable: '__drizzle_pgstore_migrations',
+    });
     expect(esm.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
     expect(esm.resolved).toEqual(['index.js', 'express.js', 'schema.js'].map(builtFile));
 
@@ -88,6 +92,7 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
     expect(cjs).toMatchObject({ found: 'saved through CommonJS', expressUser: 'CommonJS', isExpressStore: true, mainLoadedExpressSession: false });
     expect(cjs.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
     expect(cjs.resolved).toEqual(['index.cjs', 'express.cjs', 'schema.cjs'].map(builtFile));
+    expect(cjs.migrations).toEqual(esm.migrations);
 
     const stats = await app.npx(['drizzle-pgstore', 'stats', '--pglite', dir, '--json']);
     expect(stats.stderr).toBe('');
@@ -95,7 +100,19 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
     expect(JSON.parse(stats.stdout)).toMatchObject({ live: 4, expired: 0 });
   });
 
-  it("with both builds in one process, each build knows the other build's StoreClosedError", async () => {
+  it("drizzle-kit generate puts the re-exported sessions table in the app's migration, loading the CommonJS build", async () => {
+    const generated = await app.node('kit-generate.cjs');
+    expect(generated.code, generated.stderr).toBe(0);
+    const { loaded } = JSON.parse(generated.stdout.trim().split('\n').at(-1)!) as { loaded: string[] };
+    expect(loaded).toEqual([builtFile('schema.cjs')]);
+    const [file] = (await readdir(join(app.dir, 'kit/out'))).filter((name) => name.endsWith('.sql'));
+    const migration = await readFile(join(app.dir, 'kit/out', file!), 'utf8');
+    expect(migration).toContain('CREATE TABLE "users"');
+    expect(migration).toContain('CREATE TABLE "sessions"');
+    expect(migration).toContain('CREATE INDEX "sessions_expiry_idx" ON "sessions" USING btree ("expiry")');
+  });
+
+  it("with both builds in one process, each build knows the other build's StoreClosedError and StoreQueryError", async () => {
     const seen = report(await app.node('both-builds.mjs'));
     expect(seen).toEqual({
       // Two builds are two sets of classes: what `instanceof` must hold across is branded.
@@ -105,6 +122,10 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
       esmErrorIsEsmStoreClosedError: true,
       plainErrorIsStoreClosedError: false,
       names: ['StoreClosedError', 'StoreClosedError'],
+      esmQueryErrorIsCjsStoreQueryError: true,
+      cjsQueryErrorIsEsmStoreQueryError: true,
+      queryErrorIsStoreClosedError: false,
+      queryErrorNames: ['StoreQueryError', 'StoreQueryError'],
     });
   });
 });

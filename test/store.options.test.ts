@@ -15,12 +15,17 @@ describe('PGStore options and hashToken input', () => {
 
   it('names the type and the value of a bad option, a string in quotes', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ cleanupInterval: '60000' }, /^drizzle-pgstore: cleanupInterval must be an integer from 0 to 2147483647, got string "60000"$/],
-      [{ cleanupInterval: -1 }, /^drizzle-pgstore: cleanupInterval must be an integer .*, got number -1$/],
+      [
+        { cleanupInterval: '60000' },
+        /^drizzle-pgstore: cleanupInterval must be a whole number of milliseconds from 0 to 2147483647, got string "60000"$/,
+      ],
+      [{ cleanupInterval: -1 }, /^drizzle-pgstore: cleanupInterval must be a whole number .*, got number -1$/],
       [{ cleanupInterval: Number.NaN }, /, got number NaN$/],
       [{ cleanupJitter: '0.1' }, /^drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got string "0.1"$/],
-      [{ cleanupBatchSize: 1.5 }, /^drizzle-pgstore: cleanupBatchSize must be an integer .*, got number 1.5$/],
-      [{ maxDataBytes: true }, /^drizzle-pgstore: maxDataBytes must be an integer .*, got boolean true$/],
+      [{ cleanupJitter: Number.POSITIVE_INFINITY }, /^drizzle-pgstore: cleanupJitter must be a number from 0 to 1, got number Infinity$/],
+      [{ cleanupBatchSize: 1.5 }, /^drizzle-pgstore: cleanupBatchSize must be a whole number .*, got number 1.5$/],
+      [{ cleanupBatchSize: 0 }, /^drizzle-pgstore: cleanupBatchSize must be a whole number from 1 to 9007199254740991, got number 0$/],
+      [{ maxDataBytes: true }, /^drizzle-pgstore: maxDataBytes must be a whole number of bytes from 0 to .*, got boolean true$/],
       [{ hashTokens: 'yes' }, /^drizzle-pgstore: hashTokens must be a boolean, got string "yes"$/],
       [{ preparedStatements: 0 }, /^drizzle-pgstore: preparedStatements must be a boolean, got number 0$/],
       [{ onError: 'console' }, /^drizzle-pgstore: onError must be a function, got string "console"$/],
@@ -51,12 +56,26 @@ describe('PGStore options and hashToken input', () => {
     expect(() => new PGStore(backend.db, 60_000 as never)).toThrow(/^drizzle-pgstore: PGStore options must be an object, got number 60000$/);
   });
 
-  it('hashToken refuses what is not a string, instead of hashing it as an empty token', async () => {
+  it('hashToken refuses what is not a string, instead of hashing its bytes as a token', () => {
     for (const token of [undefined, null, 42, Buffer.from('t')]) {
-      await expect(hashToken(token as never)).rejects.toThrow(TypeError);
+      expect(() => hashToken(token as never)).toThrow(TypeError);
     }
-    await expect(hashToken(undefined as never)).rejects.toThrow(/^drizzle-pgstore: hashToken needs a string, got undefined$/);
-    expect(await hashToken('')).toMatch(/^[0-9a-f]{64}$/);
+    expect(() => hashToken(undefined as never)).toThrow(/^drizzle-pgstore: hashToken needs a string, got undefined$/);
+    expect(hashToken('')).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('shows its cleanup as a status to read, with no way to stop it but its own methods', async () => {
+    const store = new PGStore(backend.db, { cleanupInterval: 60_000 });
+    try {
+      expect(Object.keys(store.cleanup).sort()).toEqual(['lastRun', 'running', 'stopped']);
+      expect(store.cleanup).not.toHaveProperty('stop');
+      expect(() => Object.assign(store.cleanup, { stopped: true })).toThrow(TypeError);
+      expect([store.cleanup.stopped, store.cleanup.running, store.cleanup.lastRun]).toEqual([false, false, undefined]);
+      await store.stopCleanup();
+      expect(store.cleanup.stopped).toBe(true);
+    } finally {
+      await store.close();
+    }
   });
 
   it('when onError throws, reports the cleanup failure and the throw, on one line', async () => {

@@ -1,20 +1,110 @@
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { MigrationConfig } from 'drizzle-orm/migrator';
 import { pgTable, serial } from 'drizzle-orm/pg-core';
 import { describe, expectTypeOf, it } from 'vitest';
+import type * as expressEntry from '../src/express.js';
+import { ExpressSessionStore, type ExpressSessionStoreOptions, type SessionSerializer } from '../src/express.js';
+import type * as mainEntry from '../src/index.js';
 import {
   defineSessionsTable,
+  hashToken,
+  migrations,
   PGStore,
   sessions,
   StoreQueryError,
+  type CleanupRun,
+  type CleanupStatus,
+  type DeleteExpiredOptions,
   type DriverErrorSummary,
+  type PGStoreOptions,
   type SessionDatabase,
+  type SessionsTable,
+  type SessionsTableOptions,
+  type SessionStats,
+  type SessionStore,
   type SessionWithExpiry,
+  type TouchOptions,
 } from '../src/index.js';
+import type * as schemaEntry from '../src/schema.js';
+
+// What the entry points no longer export: each import must fail.
+// @ts-expect-error internal: the store owns its scheduler and shows a CleanupStatus
+import type { CleanupScheduler } from '../src/index.js';
+// @ts-expect-error internal
+import type { CleanupSchedulerOptions } from '../src/index.js';
+// @ts-expect-error internal
+import type { MAX_TOKEN_BYTES } from '../src/index.js';
+// @ts-expect-error internal
+import type { DEFAULT_MAX_DATA_BYTES } from '../src/index.js';
+// @ts-expect-error a general column type the package does not own
+import type { bytea } from '../src/index.js';
+// @ts-expect-error internal
+import type { SessionCallback } from '../src/express.js';
+// @ts-expect-error internal
+import type { DEFAULT_TTL_SECONDS } from '../src/express.js';
+// @ts-expect-error internal
+import type { DEFAULT_TOUCH_AFTER_SECONDS } from '../src/express.js';
+// @ts-expect-error internal
+import type { reportUnreadableSession } from '../src/express.js';
+// @ts-expect-error import it from express-session
+import type { SessionData } from '../src/express.js';
+
+/** The type-only exports an app may name, so that dropping one fails the typecheck. */
+export type PublicTypes = [
+  PGStoreOptions,
+  DeleteExpiredOptions,
+  TouchOptions,
+  SessionWithExpiry,
+  SessionStore,
+  CleanupRun,
+  CleanupStatus,
+  DriverErrorSummary,
+  SessionsTable,
+  SessionsTableOptions,
+  SessionDatabase,
+  SessionStats,
+  ExpressSessionStoreOptions,
+  SessionSerializer,
+];
 
 // Checked by `npm run typecheck`; at run time these only show up as passing tests.
 describe('public types', () => {
+  it('exports exactly these values from each entry point', () => {
+    expectTypeOf<keyof typeof mainEntry>().toEqualTypeOf<
+      | 'PGStore'
+      | 'StoreClosedError'
+      | 'StoreQueryError'
+      | 'defineSessionsTable'
+      | 'hashToken'
+      | 'migrations'
+      | 'sessionStats'
+      | 'sessions'
+    >();
+    expectTypeOf<keyof typeof expressEntry>().toEqualTypeOf<'ExpressSessionStore'>();
+    expectTypeOf<keyof typeof schemaEntry>().toEqualTypeOf<'defineSessionsTable' | 'sessions'>();
+  });
+
+  it('types the adapter on the SessionStore interface, which PGStore implements', () => {
+    expectTypeOf<PGStore>().toExtend<SessionStore>();
+    expectTypeOf<ConstructorParameters<typeof ExpressSessionStore>[0]>().toEqualTypeOf<SessionStore>();
+    expectTypeOf<ExpressSessionStore['store']>().toEqualTypeOf<SessionStore>();
+    expectTypeOf<SessionStore['touch']>().parameters.toEqualTypeOf<[string, Date, (TouchOptions | undefined)?]>();
+  });
+
+  it('shows the cleanup as a read-only status, hashes synchronously, and hands migrations to any migrator', () => {
+    expectTypeOf<PGStore['cleanup']>().toEqualTypeOf<CleanupStatus>();
+    expectTypeOf<CleanupStatus>().toEqualTypeOf<{
+      readonly lastRun: CleanupRun | undefined;
+      readonly running: boolean;
+      readonly stopped: boolean;
+    }>();
+    expectTypeOf(hashToken).toEqualTypeOf<(token: string) => string>();
+    expectTypeOf(migrations).toExtend<MigrationConfig>();
+    expectTypeOf(migrations).toEqualTypeOf<{ readonly migrationsFolder: string; readonly migrationsTable: string }>();
+  });
+
   const appSchema = { users: pgTable('users', { id: serial('id').primaryKey() }), sessions };
 
   it('accepts every Drizzle PostgreSQL database, with or without an app schema', () => {

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { describeRange, isInRange, type NumberRange } from '../input.js';
 import { defineSessionsTable, sessions, type SessionsTable } from '../schema.js';
 import type { DatabaseTarget } from './database.js';
 import { DatabaseUrlError, parseDatabaseUrl } from './database-url.js';
@@ -102,12 +103,14 @@ export function tableOption(values: { table?: string; schema?: string }): Sessio
   }
 }
 
-/** A whole number option within [least, most]; the message gives the range. */
-export function integerOption(name: string, value: string | undefined, fallback: number, least: number, most: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < least || number > most) {
-    throw new UsageError(`--${name} must be a whole number from ${least} to ${most}, got '${value}'`);
-  }
+/**
+ * A whole number option, parsed from its text and checked against its range as the library
+ * checks its own options; the message gives the range and the text as typed.
+ */
+export function integerOption(name: string, text: string | undefined, fallback: number, range: NumberRange): number {
+  if (text === undefined) return fallback;
+  // Plain digits only: Number() would also take '1e3', '0x10', ' 5' and ''.
+  const number = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!isInRange(number, range)) throw new UsageError(`--${name} must be ${describeRange(range)}, got '${text}'`);
   return number;
 }

@@ -7,7 +7,7 @@ import { explainMissingTable } from './missing-table.js';
 const MAX_BATCH_SIZE = 1_000_000;
 const DAY_MS = 86_400_000;
 
-export const cleanupHelp = `Usage: drizzle-pgstore cleanup [options]
+const cleanupHelp = `Usage: drizzle-pgstore cleanup [options]
 
 Deletes expired sessions once, in batches, and exits: for cron or a Kubernetes CronJob.
 Safe beside running apps and other cleaners (each batch skips rows another holds).
@@ -38,8 +38,8 @@ export async function cleanupCommand(
   });
   if (values.help) return out(cleanupHelp);
   const table = tableOption(values);
-  const cleanupBatchSize = integerOption('batch-size', values['batch-size'], 5000, 1, MAX_BATCH_SIZE);
-  const progressEvery = integerOption('progress-every', values['progress-every'], 1000, 0, DAY_MS);
+  const cleanupBatchSize = integerOption('batch-size', values['batch-size'], 5000, { min: 1, max: MAX_BATCH_SIZE });
+  const progressEvery = integerOption('progress-every', values['progress-every'], 1000, { min: 0, max: DAY_MS, unit: 'milliseconds' });
   const database = await openDatabase(databaseTarget(values));
   const interrupted = new AbortController();
   const onSigint = () => interrupted.abort();

@@ -1,14 +1,10 @@
-import { fileURLToPath } from 'node:url';
+import type { MigrationConfig } from 'drizzle-orm/migrator';
+import { reasonOf } from '../error-text.js';
+import { migrations } from '../migrations.js';
 import type { SessionDatabase } from '../statements.js';
 import { describeDatabaseUrl, hidePasswords, parseDatabaseUrl } from './database-url.js';
 import { claimPgliteFolder } from './pglite-folder.js';
 import { ensureShippedTable } from './shipped-table.js';
-
-/** Where the shipped migrations live, next to `dist/` and `src/` alike. */
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
-
-/** The history table of the shipped migrations, apart from any app's own. */
-export const migrationsTable = '__drizzle_pgstore_migrations';
 
 /**
  * Which database to open: a PostgreSQL URL, or a PGlite data folder. A PGlite folder is
@@ -18,7 +14,7 @@ export const migrationsTable = '__drizzle_pgstore_migrations';
 export type DatabaseTarget = { url: string } | { pgliteDir: string; create?: boolean };
 
 /** What {@link OpenedDatabase.migrate} did. */
-export interface MigrateResult {
+interface MigrateResult {
   /**
    * True when the table was missing although the migration history recorded it (it was
    * dropped, or the connection's search_path differs), and migrate made it again.
@@ -27,7 +23,7 @@ export interface MigrateResult {
 }
 
 /** An open database, with the shipped migrations ready to apply and a way to close it. */
-export interface OpenedDatabase {
+interface OpenedDatabase {
   db: SessionDatabase;
   /** Says which database this is, without a password. */
   label: string;
@@ -35,8 +31,6 @@ export interface OpenedDatabase {
   migrate(): Promise<MigrateResult>;
   close(): Promise<void>;
 }
-
-const config = { migrationsFolder, migrationsTable };
 
 /**
  * Opens the target through node-postgres or PGlite (loaded only when needed, as both are
@@ -47,26 +41,46 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenedDataba
   return 'pgliteDir' in target ? openPglite(target.pgliteDir, target.create ?? true) : openPostgres(target.url);
 }
 
+/**
+ * Imports a driver the package lists as an optional peer: an app installs the one it uses.
+ * When it is missing, says which package to install, for which option.
+ */
+async function importDriver<T>(name: string, neededFor: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !message.includes(`'${name}'`)) throw error;
+    throw new Error(`${neededFor} needs the package ${name}, which is not installed here: npm install ${name}`);
+  }
+}
+
+/** What `migrate()` of an opened database does, through the migrator of its driver. */
+const migrateWith =
+  <D extends SessionDatabase>(db: D, migrate: (db: D, config: MigrationConfig) => Promise<void>) =>
+  async (): Promise<MigrateResult> => {
+    await migrate(db, migrations);
+    return ensureShippedTable(db, migrations);
+  };
+
 async function openPglite(folder: string, create: boolean): Promise<OpenedDatabase> {
+  // Loaded before the folder is claimed, which may create it.
+  const { PGlite } = await importDriver('@electric-sql/pglite', '--pglite', () => import('@electric-sql/pglite'));
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
   const lock = await claimPgliteFolder(folder, { create });
   try {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { drizzle } = await import('drizzle-orm/pglite');
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
     const client = await PGlite.create(folder).catch((error: unknown) => {
       // PGlite's file system errors are plain objects ({ name: 'ErrnoError', errno }).
       const { name, errno } = (error ?? {}) as { name?: unknown; errno?: unknown };
-      const reason = error instanceof Error ? error.message : `${String(name ?? 'error')} ${String(errno ?? '')}`.trim();
+      const reason = error instanceof Error ? reasonOf(error) : `${String(name ?? 'error')} ${String(errno ?? '')}`.trim();
       throw new Error(`cannot open PGlite at ${folder}: ${reason}`, { cause: error });
     });
     const db = drizzle(client);
     return {
       db,
       label: `PGlite at ${folder}`,
-      migrate: async () => {
-        await migrate(db, config);
-        return ensureShippedTable(db, config);
-      },
+      migrate: migrateWith(db, migrate),
       close: async () => {
         try {
           await client.close();
@@ -83,7 +97,7 @@ async function openPglite(folder: string, create: boolean): Promise<OpenedDataba
 
 async function openPostgres(text: string): Promise<OpenedDatabase> {
   const label = describeDatabaseUrl(parseDatabaseUrl(text));
-  const { default: pg } = await import('pg');
+  const { default: pg } = await importDriver('pg', 'a database URL (--database-url or DATABASE_URL)', () => import('pg'));
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   const pool = new pg.Pool({ connectionString: text, max: 4, connectionTimeoutMillis: 10_000 });
@@ -94,17 +108,13 @@ async function openPostgres(text: string): Promise<OpenedDatabase> {
   } catch (error) {
     await pool.end();
     // Driver messages may repeat parts of the URL (a host that was a password by mistake).
-    const reason = (error as Error).message || (error as NodeJS.ErrnoException).code || String(error);
-    throw new Error(`cannot connect to ${label}: ${hidePasswords(reason, [text])}`);
+    throw new Error(`cannot connect to ${label}: ${hidePasswords(reasonOf(error), [text])}`);
   }
   const db = drizzle(pool);
   return {
     db,
     label,
-    migrate: async () => {
-      await migrate(db, config);
-      return ensureShippedTable(db, config);
-    },
+    migrate: migrateWith(db, migrate),
     close: () => pool.end(),
   };
 }

@@ -11,11 +11,8 @@ import { join } from 'node:path';
 export class FolderInUseError extends Error {
   override readonly name = 'FolderInUseError';
 
-  constructor(
-    readonly folder: string,
-    /** The holder's process id, when it answered in time. */
-    readonly holderPid: number | undefined,
-  ) {
+  /** @param holderPid the holder's process id, when it answered in time */
+  constructor(folder: string, holderPid: number | undefined) {
     const holder = holderPid === undefined ? 'another process' : holderPid === process.pid ? 'this process' : `another process (pid ${holderPid})`;
     super(
       `the PGlite folder ${folder} is in use by ${holder}, and PGlite lets one process at a time open a folder: ` +
@@ -35,7 +32,7 @@ export interface FolderLock {
  * A `files` address is a series of socket files, `<prefix>.0.sock`, `.1.sock`, …, which a
  * process that crashed leaves behind.
  */
-export type LockAddress = { kernel: string } | { files: string };
+type LockAddress = { kernel: string } | { files: string };
 
 /**
  * The lock address of the folder with identity `id`: Linux's abstract sockets and Windows'

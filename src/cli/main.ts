@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { oneLine } from '../error-text.js';
 import { UsageError } from './args.js';
 import { cleanupCommand } from './cleanup.js';
 import { hidePasswords } from './database-url.js';
@@ -58,11 +59,7 @@ function possibleUrls(argv: string[]): string[] {
 const argv = process.argv.slice(2);
 main(argv).catch((error: unknown) => {
   const usage = error instanceof UsageError || error instanceof PgliteFolderError;
-  // drizzle's query errors put the query's parameters in their message: report the cause.
-  let reason: unknown = error;
-  while (reason instanceof Error && reason.cause instanceof Error) reason = reason.cause;
-  const text = reason instanceof Error ? reason.message : String(reason);
   const hint = error instanceof UsageError ? " (see 'drizzle-pgstore --help')" : '';
-  console.error(`drizzle-pgstore: ${hidePasswords(text.replace(/\s+/g, ' '), possibleUrls(argv))}${hint}`);
+  console.error(`drizzle-pgstore: ${hidePasswords(oneLine(error), possibleUrls(argv))}${hint}`);
   process.exitCode = usage ? 2 : 1;
 });

@@ -1,12 +1,13 @@
 import { databaseHelp, databaseOptions, databaseTarget, parseOptions, tableOptions, UsageError } from './args.js';
-import { migrationsTable, openDatabase } from './database.js';
+import { migrations } from '../migrations.js';
+import { openDatabase } from './database.js';
 import { customTableHint } from './missing-table.js';
 
-export const migrateHelp = `Usage: drizzle-pgstore migrate [options]
+const migrateHelp = `Usage: drizzle-pgstore migrate [options]
 
 Applies the migrations this package ships: creates the table \`sessions\` and its expiry
 index, on the connection's search_path, if they are missing (also when their history, kept
-in drizzle.${migrationsTable} apart from your app's own, says they were made).
+in drizzle.${migrations.migrationsTable} apart from your app's own, says they were made).
 A table of another name or schema (defineSessionsTable) belongs in your app's own
 drizzle-kit migrations.
 

@@ -3,7 +3,7 @@ import type { SessionDatabase } from '../statements.js';
 import { shellCommand } from './shell.js';
 
 /** The table a command needs is not there; the message says what makes it. */
-export class MissingTableError extends Error {
+class MissingTableError extends Error {
   override readonly name = 'MissingTableError';
 }
 

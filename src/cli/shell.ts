@@ -1,5 +1,5 @@
 /** Quotes `word` for a POSIX shell when it needs it, so a hint can be pasted as it stands. */
-export function shellWord(word: string): string {
+function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 

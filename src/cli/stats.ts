@@ -3,7 +3,7 @@ import { databaseHelp, databaseOptions, databaseTarget, parseOptions, tableHelp,
 import { openDatabase } from './database.js';
 import { explainMissingTable } from './missing-table.js';
 
-export const statsHelp = `Usage: drizzle-pgstore stats [options]
+const statsHelp = `Usage: drizzle-pgstore stats [options]
 
 Shows live sessions, expired rows awaiting cleanup, the table and index size, and the
 oldest and newest expiry.

@@ -4,8 +4,8 @@ import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PGStore } from '../../src/index.js';
-import { databaseUrl, migrationsFolder, uniqueName, type Backend, type OpenBackend } from '../support/backends.js';
+import { migrations, PGStore } from '../../src/index.js';
+import { databaseUrl, uniqueName, type Backend, type OpenBackend } from '../support/backends.js';
 import { describeStoreContract } from '../support/contract.js';
 import { sameBytes } from '../support/sql.js';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
@@ -19,7 +19,7 @@ let bouncer: PgBouncer;
 let server: pg.Pool;
 const tinyDatabase = uniqueName('pgstore_tiny');
 
-const migrationsConfig = { migrationsFolder, migrationsSchema: 'public', migrationsTable: '__drizzle_pgstore_migrations' };
+const migrationsConfig = { ...migrations, migrationsSchema: 'public' };
 
 /** A fresh server database, migrated through the bouncer, and a way to drop it. */
 async function freshDatabase(name = uniqueName('pgstore_bouncer')) {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePostgres } from 'drizzle-orm/node-postgres/migrator';
@@ -10,9 +9,7 @@ import { migrate as migratePostgresJs } from 'drizzle-orm/postgres-js/migrator';
 import pg from 'pg';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import type { SessionDatabase } from '../../src/index.js';
-
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+import { migrations, type SessionDatabase } from '../../src/index.js';
 
 /**
  * One database the tests run on, with its own PostgreSQL schema first on the search
@@ -36,11 +33,7 @@ export const databaseUrl = (): string => inject('databaseUrl');
 
 export const uniqueName = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 
-const migrationsConfig = (schema: string) => ({
-  migrationsFolder,
-  migrationsSchema: schema,
-  migrationsTable: '__drizzle_pgstore_migrations',
-});
+const migrationsConfig = (schema: string) => ({ ...migrations, migrationsSchema: schema });
 
 /** In-process PostgreSQL; nothing to set up. */
 export const openPglite: OpenBackend = async () => {

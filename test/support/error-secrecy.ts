@@ -65,7 +65,7 @@ export function describeErrorSecrecy(
       const name = uniqueName('secrets');
       await createSessionsTable(backend, name);
       const session = await secretSession();
-      const key = hashTokens ? await hashToken(session.token) : session.token;
+      const key = hashTokens ? hashToken(session.token) : session.token;
       await backend.query(`INSERT INTO ${name} VALUES ($1, $2, current_timestamp + interval '1 hour')`, [key, session.data]);
       for (const statement of setup) await backend.query(statement.replaceAll('$table', name));
       const store = newStore({ table: defineSessionsTable(name), hashTokens });

@@ -9,9 +9,10 @@ const run = promisify(execFile);
 /** The TypeScript 5 release the package is also type-checked with (most apps are still on 5). */
 export const TYPESCRIPT_5 = '5.9.3';
 
-/** What an app installs beside drizzle-pgstore: its peers, and the types of its peers. */
+/** What an app installs beside drizzle-pgstore: its peers, drizzle-kit, and the types of its peers. */
 const companions = [
   'drizzle-orm',
+  'drizzle-kit',
   'pg',
   '@electric-sql/pglite',
   'express-session',

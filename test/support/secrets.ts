@@ -30,7 +30,7 @@ export async function secretSession(): Promise<SecretSession> {
     marker,
     forms: [
       token,
-      await hashToken(token),
+      hashToken(token),
       marker,
       // bytea as PostgreSQL prints it, and the numbers drizzle joins into its message.
       Buffer.from(markerBytes).toString('hex'),

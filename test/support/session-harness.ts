@@ -1,18 +1,18 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../../src/express.js';
-import { hashToken, PGStore } from '../../src/index.js';
-import type { Backend, OpenBackend } from './backends.js';
+import { hashToken, type SessionStore } from '../../src/index.js';
 import { CookieClient } from './cookie-client.js';
 import type { AppSettings, Framework, RunningApp } from './session-apps.js';
+import type { OpenSessionBackend, SessionBackend, StoredRow } from './session-backends.js';
 
 export interface HarnessSettings extends Omit<AppSettings, 'store'> {
   /** Options of the ExpressSessionStore. */
   options?: ExpressSessionStoreOptions;
   /** Wraps the store, e.g. to count calls. */
-  wrap?: (store: PGStore, options: ExpressSessionStoreOptions) => ExpressSessionStore;
+  wrap?: (store: SessionStore, options: ExpressSessionStoreOptions) => ExpressSessionStore;
 }
 
-/** An app on a fresh PGStore and ExpressSessionStore over the harness's database. */
+/** An app on a fresh store and ExpressSessionStore over the harness's backend. */
 export interface StartedApp {
   readonly app: RunningApp;
   readonly sessions: ExpressSessionStore;
@@ -20,18 +20,8 @@ export interface StartedApp {
   client(): CookieClient;
 }
 
-/** A session row as PostgreSQL holds it. */
-export interface StoredRow {
-  /** Changes whenever the row is written: an unchanged xmin means no write happened. */
-  xmin: string;
-  expiryMs: number;
-  text: string;
-}
-
 export interface SessionHarness {
-  readonly framework: Framework;
   readonly hashTokens: boolean;
-  readonly backend: Backend;
   start(settings?: HarnessSettings): Promise<StartedApp>;
   /** Closes one app and its store now (the rest close after each test). */
   stop(started: StartedApp): Promise<void>;
@@ -44,62 +34,45 @@ export interface SessionHarness {
 }
 
 /**
- * Opens one database for a describe block, empties the sessions table before each test,
- * and closes every app and store a test started after it.
+ * Opens one session backend for a describe block, empties it before each test, and closes
+ * every app and store a test started after it.
  */
-export function useSessionHarness(framework: Framework, open: OpenBackend, { hashTokens = false } = {}) {
-  let backend: Backend;
-  const running: StartedApp[] = [];
-  const key = async (sid: string) => (hashTokens ? hashToken(sid) : sid);
+export function useSessionHarness(framework: Framework, open: OpenSessionBackend, { hashTokens = false } = {}) {
+  let backend: SessionBackend;
+  /** Each app a test started, with what closes its store. */
+  const running = new Map<StartedApp, () => Promise<void>>();
+  const key = (sid: string) => (hashTokens ? hashToken(sid) : sid);
 
   const stop = async (started: StartedApp) => {
-    running.splice(running.indexOf(started), 1);
+    const closeStore = running.get(started);
+    running.delete(started);
     await started.app.close();
-    await started.sessions.store.close();
+    await closeStore?.();
   };
 
   const harness: SessionHarness = {
-    framework,
     hashTokens,
-    get backend() {
-      return backend;
-    },
     async start({ options = {}, wrap, ...settings } = {}) {
-      const store = new PGStore(backend.db, { cleanupInterval: 0, hashTokens });
+      const store = backend.openStore({ hashTokens });
       const sessions = wrap ? wrap(store, options) : new ExpressSessionStore(store, options);
       const app = await framework.start({ ...settings, store: sessions });
       const started = { app, sessions, client: () => new CookieClient(app.url) };
-      running.push(started);
+      running.set(started, () => store.close());
       return started;
     },
     stop,
-    async row(sid) {
-      const [row] = await backend.query<{ xmin: string; ms: number | string; text: string }>(
-        `SELECT xmin::text AS xmin, (extract(epoch FROM expiry) * 1000)::float8 AS ms,
-                convert_from(data, 'UTF8') AS text
-         FROM sessions WHERE token = $1`,
-        [await key(sid)],
-      );
-      return row ? { xmin: row.xmin, expiryMs: Number(row.ms), text: row.text } : null;
-    },
-    async shiftExpiry(sid, seconds) {
-      await backend.query(`UPDATE sessions SET expiry = expiry + make_interval(secs => $2) WHERE token = $1`, [
-        await key(sid),
-        seconds,
-      ]);
-    },
-    async overwriteData(sid, text) {
-      await backend.query(`UPDATE sessions SET data = convert_to($2, 'UTF8') WHERE token = $1`, [await key(sid), text]);
-    },
+    row: (sid) => backend.row(key(sid)),
+    shiftExpiry: (sid, seconds) => backend.shiftExpiry(key(sid), seconds),
+    overwriteData: (sid, text) => backend.overwriteData(key(sid), text),
   };
 
   beforeAll(async () => {
     backend = await open();
   });
   afterAll(() => backend?.close());
-  beforeEach(() => backend.query('TRUNCATE sessions'));
+  beforeEach(() => backend.empty());
   afterEach(async () => {
-    await Promise.all([...running].map(stop));
+    await Promise.all([...running.keys()].map(stop));
   });
   return harness;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { hashToken } from '../../src/index.js';
-import type { OpenBackend } from './backends.js';
+import type { OpenSessionBackend } from './session-backends.js';
 import type { Framework } from './session-apps.js';
 import { timed, useSessionHarness } from './session-harness.js';
 
@@ -10,10 +10,10 @@ type Views = { id: string; views: number | null; signedIn?: boolean };
  * What a session middleware must see through real HTTP with an ExpressSessionStore, on
  * one database: run per framework and backend, with token hashing off and on.
  */
-export function describeSessionLifecycle(framework: Framework, open: OpenBackend) {
+export function describeSessionLifecycle(framework: Framework, open: OpenSessionBackend) {
   describe.each([{ hashTokens: false }, { hashTokens: true }])('hashTokens: $hashTokens', ({ hashTokens }) => {
     const h = useSessionHarness(framework, open, { hashTokens });
-    const storedKey = async (sid: string) => (hashTokens ? hashToken(sid) : sid);
+    const storedKey = (sid: string) => (hashTokens ? hashToken(sid) : sid);
 
     it('keeps a session across requests', async () => {
       const browser = (await h.start()).client();
@@ -115,7 +115,7 @@ export function describeSessionLifecycle(framework: Framework, open: OpenBackend
         for (let i = 0; i < views; i++) reply = await browser.get<Views>('/views');
         ids.push(reply!.body.id);
       }
-      const keys = await Promise.all(ids.map(storedKey));
+      const keys = ids.map(storedKey);
       const { sessions } = started;
 
       expect(await sessions.length()).toBe(3);

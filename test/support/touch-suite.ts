@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OpenBackend } from './backends.js';
+import type { OpenSessionBackend } from './session-backends.js';
 import { CountingStore } from './counting-store.js';
 import { expressFramework, fastifyFramework } from './session-apps.js';
 import { timed, useSessionHarness, type HarnessSettings } from './session-harness.js';
@@ -12,7 +12,7 @@ const counting: NonNullable<HarnessSettings['wrap']> = (store, options) => new C
  * express-session calls `touch` for a session a request did not change (with
  * `resave: false`): what it costs in row writes, and how `touchAfter` bounds it.
  */
-export function describeExpressTouch(open: OpenBackend) {
+export function describeExpressTouch(open: OpenSessionBackend) {
   describe.each([{ hashTokens: false }, { hashTokens: true }])('touch, hashTokens: $hashTokens', ({ hashTokens }) => {
     const h = useSessionHarness(expressFramework, open, { hashTokens });
 
@@ -48,7 +48,7 @@ export function describeExpressTouch(open: OpenBackend) {
       const shifted = (await h.row(id))!;
       const { before, after } = await timed(() => browser.get('/peek'));
       const touched = (await h.row(id))!;
-      expect(touched.xmin).not.toBe(shifted.xmin);
+      expect(touched.version).not.toBe(shifted.version);
       expect(touched.expiryMs).toBeGreaterThanOrEqual(before + HOUR);
       expect(touched.expiryMs).toBeLessThanOrEqual(after + HOUR);
       expect(touched.text).toBe(shifted.text);
@@ -60,7 +60,7 @@ export function describeExpressTouch(open: OpenBackend) {
       await h.shiftExpiry(id, -20); // less than touchAfter (60 s), more than 100 s / 10
       const shifted = (await h.row(id))!;
       await browser.get('/peek');
-      expect((await h.row(id))!.xmin).not.toBe(shifted.xmin);
+      expect((await h.row(id))!.version).not.toBe(shifted.version);
     });
 
     it('touchAfter: 0 writes on a touch that moves the expiry at all', async () => {
@@ -69,7 +69,7 @@ export function describeExpressTouch(open: OpenBackend) {
       await h.shiftExpiry(id, -1);
       const shifted = (await h.row(id))!;
       await browser.get('/peek');
-      expect((await h.row(id))!.xmin).not.toBe(shifted.xmin);
+      expect((await h.row(id))!.version).not.toBe(shifted.version);
     });
 
     it('disableTouch never writes on touch', async () => {
@@ -117,7 +117,7 @@ export function describeExpressTouch(open: OpenBackend) {
  * @fastify/session never calls `touch`, passes Session instances, and by default
  * (`rolling: true`) saves every session on every response.
  */
-export function describeFastifySaving(open: OpenBackend) {
+export function describeFastifySaving(open: OpenSessionBackend) {
   describe('saving', () => {
     const h = useSessionHarness(fastifyFramework, open);
 
@@ -146,7 +146,7 @@ export function describeFastifySaving(open: OpenBackend) {
       const { setCookies } = await browser.get('/peek');
       expect(setCookies.some((header) => header.startsWith('sessionId='))).toBe(true);
       expect((started.sessions as CountingStore).sets).toBe(2);
-      expect((await h.row(id))!.xmin).not.toBe(saved.xmin);
+      expect((await h.row(id))!.version).not.toBe(saved.version);
     });
 
     it('rolling: false leaves an unmodified session unwritten, and writes a modified one', async () => {
@@ -157,7 +157,7 @@ export function describeFastifySaving(open: OpenBackend) {
       await browser.get('/peek');
       expect(await h.row(id)).toEqual(saved);
       await browser.get('/views');
-      expect((await h.row(id))!.xmin).not.toBe(saved.xmin);
+      expect((await h.row(id))!.version).not.toBe(saved.version);
     });
   });
 }

@@ -53,7 +53,7 @@ export const node10Projects: TypeProject[] = [
 const importSource = `import session from 'express-session';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Pool } from 'pg';
-import { PGStore, StoreClosedError } from 'drizzle-pgstore';
+import { migrations, PGStore, StoreClosedError, type SessionStore } from 'drizzle-pgstore';
 import { ExpressSessionStore } from 'drizzle-pgstore/express';
 import { sessions } from 'drizzle-pgstore/schema';
 
@@ -62,6 +62,8 @@ export const middleware = session({ store: new ExpressSessionStore(store, { ttl:
 export const found: Promise<Uint8Array | null> = store.find('token');
 export const columns: string[] = [sessions.token.name, sessions.expiry.name];
 export const isClosed = (error: unknown): boolean => error instanceof StoreClosedError;
+export const asStore: SessionStore = store;
+export const migrationsFolder: string = migrations.migrationsFolder;
 // @ts-expect-error ttl is seconds or a function, not text
 new ExpressSessionStore(store, { ttl: '1h' });
 `;
@@ -78,6 +80,8 @@ export const middleware = session({ store: new expressEntry.ExpressSessionStore(
 export const found: Promise<Uint8Array | null> = store.find('token');
 export const columns: string[] = [schemaEntry.sessions.token.name, schemaEntry.sessions.expiry.name];
 export const isClosed = (error: unknown): boolean => error instanceof pgstore.StoreClosedError;
+export const asStore: pgstore.SessionStore = store;
+export const migrationsFolder: string = pgstore.migrations.migrationsFolder;
 // @ts-expect-error ttl is seconds or a function, not text
 new expressEntry.ExpressSessionStore(store, { ttl: '1h' });
 `;

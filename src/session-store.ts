@@ -1,0 +1,65 @@
+/**
+ * The contract of a session store, apart from any one implementation: what {@link PGStore}
+ * keeps, and all that the adapters need of a store (as SCS's manager needs only its `Store`
+ * interface). Tokens are opaque strings, data is bytes, an expiry is an absolute time.
+ */
+
+/** A live session as {@link SessionStore.findWithExpiry} gives it. */
+export interface SessionWithExpiry {
+  /** The session's bytes, as `find` gives them. */
+  data: Uint8Array;
+  /** When the session expires, as stored (to the millisecond); `touch` moves it. */
+  expiry: Date;
+}
+
+/** Options of {@link SessionStore.touch}. */
+export interface TouchOptions {
+  /**
+   * Leave the session alone unless its expiry would move by more than this many
+   * milliseconds. Default 0: write whenever the expiry changes.
+   */
+  minChange?: number;
+}
+
+/**
+ * A place to keep sessions: the interface `ExpressSessionStore` takes, which {@link PGStore}
+ * implements. A session is live until its expiry; an expired or unknown session reads as
+ * "not found" (`null`, or absent), never as an error, and an empty token is never a session.
+ * Data handed in or out is the caller's: a store keeps and gives copies, or bytes nobody
+ * else writes to.
+ */
+export interface SessionStore {
+  /** The data of a live session, or `null` when the token is unknown, expired or empty. */
+  find(token: string): Promise<Uint8Array | null>;
+
+  /**
+   * The data of a live session and the expiry it has now, or `null` as with {@link find}.
+   * The expiry is the one `save` or a later `touch` gave it.
+   */
+  findWithExpiry(token: string): Promise<SessionWithExpiry | null>;
+
+  /** Adds a session, or replaces the data and expiry of an existing one. Refuses an empty token. */
+  save(token: string, data: Uint8Array, expiry: Date): Promise<void>;
+
+  /** Removes a session; an unknown or empty token is not an error. */
+  delete(token: string): Promise<void>;
+
+  /**
+   * Moves the expiry of a live session without changing its data, unless it would move by
+   * `minChange` milliseconds or less, and resolves to whether it was written. An unknown or
+   * expired session is not written (false), never created.
+   */
+  touch(token: string, expiry: Date, options?: TouchOptions): Promise<boolean>;
+
+  /** Every live session, by the key it is kept under (the token, or its hash where the store hashes tokens). */
+  all(): Promise<Map<string, Uint8Array>>;
+
+  /** The keys of every live session, as `all()` gives them. */
+  tokens(): Promise<string[]>;
+
+  /** How many live sessions there are. */
+  count(): Promise<number>;
+
+  /** Removes every session, live or expired: everyone is signed out. */
+  clear(): Promise<void>;
+}
