@@ -243,6 +243,33 @@ export class PGStore {
   }
 
   /**
+   * Replaces the data and expiry of a live session only if it still holds `expected`, in
+   * one statement, and says whether it did: the compare-and-swap a session manager commits
+   * with, so that it never overwrites a change made since it read the row.
+   *
+   * @example
+   * ```ts
+   * const entry = await store.findWithExpiry(token);
+   * const replaced = entry !== null && (await store.replace(token, entry.data, next, expiry));
+   * // false: another writer came first (or the session is gone); read it again and retry
+   * ```
+   */
+  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean> {
+    this.#checkOpen('replace');
+    checkTokenToWrite(token);
+    checkData(expected, Number.MAX_SAFE_INTEGER);
+    checkData(data, this.#maxDataBytes);
+    checkExpiry(expiry);
+    const key = await this.#storedKey(token);
+    const rows = await this.#query('replace', () => this.#statements.replace.execute({ token: key, expected, data, expiry }), {
+      token,
+      key,
+      data,
+    });
+    return rows.length > 0;
+  }
+
+  /**
    * Removes a session. An unknown or empty token is not an error.
    *
    * @example
