@@ -4,6 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expiredCookie, readCookie, sessionCookie } from './cookie.js';
 import { resolveManagerOptions, type ResolvedManagerOptions, type SessionManagerOptions } from './options.js';
+
+export type { SessionManagerOptions } from './options.js';
 import { decodeRecord, encodeRecord, UnreadableSessionError } from './record.js';
 import { withSessionCookie } from './response.js';
 import { replay, Session, sessionInternals, type SessionInternals, type SessionRecord, type SessionState } from './session.js';
