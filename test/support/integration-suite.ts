@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { createCookie, createStaticHandler } from 'react-router';
+import reactRouterPackage from 'react-router/package.json' with { type: 'json' };
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessionMiddleware, type SessionEnv } from '../../src/hono.js';
 import { PGStore, SessionManager } from '../../src/index.js';
@@ -132,6 +133,10 @@ export function describeIntegrations(open: OpenBackend) {
   });
 
   describe('React Router', () => {
+    it(`is React Router ${process.env.REACT_ROUTER_MAJOR ?? 7}, as this run asked`, () => {
+      expect(reactRouterPackage.version.split('.')[0]).toBe(process.env.REACT_ROUTER_MAJOR ?? '7');
+    });
+
     const start = async () => {
       server = await serveFetch(reactRouterHandler(store));
       return new CookieClient(server.url);
