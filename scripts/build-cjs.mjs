@@ -1,15 +1,16 @@
 // The CommonJS build, made after tsc has written the ES modules and their declarations to
 // dist/. Every library module in src/ (not the command in src/cli, which is ESM only) gets
-// a twin beside it: dist/<name>.cjs, compiled from src/<name>.ts, and dist/<name>.d.cts,
+// a twin beside it: dist/<path>.cjs, compiled from src/<path>.ts, and dist/<name>.d.cts,
 // its declarations with relative imports pointing at the twins. Modules stay one file each,
 // so the CommonJS entry points share one copy of each class just as the ES ones do; and a
 // .d.cts imports drizzle-orm as CommonJS, so its types are the ones a CommonJS app has.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
-const modules = (await readdir('src', { withFileTypes: true }))
-  .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-  .map((entry) => entry.name.slice(0, -'.ts'.length));
+// Paths under src/ without `.ts`, e.g. `store` and `manager/session`.
+const modules = (await readdir('src', { recursive: true }))
+  .filter((path) => path.endsWith('.ts') && !path.startsWith('cli/'))
+  .map((path) => path.slice(0, -'.ts'.length));
 
 /** `./store.js` becomes `./store.cjs`; anything that is not a relative `.js` path stays. */
 const toTwin = (specifier) => specifier.replace(/^(\.{1,2}\/.*)\.js$/, '$1.cjs');
@@ -19,6 +20,7 @@ const toTwin = (specifier) => specifier.replace(/^(\.{1,2}\/.*)\.js$/, '$1.cjs')
 const result = await build({
   entryPoints: modules.map((name) => `src/${name}.ts`),
   outdir: 'dist',
+  outbase: 'src',
   outExtension: { '.js': '.cjs' },
   bundle: true,
   packages: 'external',

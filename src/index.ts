@@ -7,3 +7,7 @@ export { sessions, defineSessionsTable, type SessionsTable, type SessionsTableOp
 export { migrations } from './migrations.js';
 export type { SessionDatabase } from './statements.js';
 export { sessionStats, type SessionStats } from './stats.js';
+export { SessionManager, SessionConflictError, type SessionHandler, type SessionManagerOptions } from './manager/manager.js';
+export { Session, type SessionStatus } from './manager/session.js';
+export type { SessionCookieOptions } from './manager/cookie.js';
+export type { SessionCodec } from './manager/codec.js';

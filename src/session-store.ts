@@ -22,7 +22,7 @@ export interface TouchOptions {
 }
 
 /**
- * A place to keep sessions: the interface `ExpressSessionStore` takes, which {@link PGStore}
+ * A place to keep sessions: the interface `ExpressSessionStore` and `SessionManager` take, which {@link PGStore}
  * implements. A session is live until its expiry; an expired or unknown session reads as
  * "not found" (`null`, or absent), never as an error, and an empty token is never a session.
  * Data handed in or out is the caller's: a store keeps and gives copies, or bytes nobody
@@ -40,6 +40,12 @@ export interface SessionStore {
 
   /** Adds a session, or replaces the data and expiry of an existing one. Refuses an empty token. */
   save(token: string, data: Uint8Array, expiry: Date): Promise<void>;
+
+  /**
+   * Replaces the data and expiry of a live session only if its data is still `expected`,
+   * and resolves to whether it did: the compare-and-swap `SessionManager` commits with.
+   */
+  replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean>;
 
   /** Removes a session; an unknown or empty token is not an error. */
   delete(token: string): Promise<void>;

@@ -85,6 +85,16 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
         )
         .returning({ touched: sql<1>`1` }),
     ),
+    // Compare-and-swap on the whole value: written only if the live row still holds the
+    // bytes the caller read, so a commit never overwrites a change it has not seen.
+    replace: named(
+      'replace',
+      db
+        .update(table)
+        .set({ data: sql`${sql.param(sql.placeholder('data'), table.data)}`, expiry: expiryParam('expiry') })
+        .where(and(eq(table.token, token), live, eq(table.data, sql.placeholder('expected'))))
+        .returning({ replaced: sql<1>`1` }),
+    ),
     delete: named('delete', db.delete(table).where(eq(table.token, token))),
     clear: named('clear', db.delete(table)),
     all: named('all', db.select({ token: table.token, data: table.data }).from(table).where(live)),

@@ -18,6 +18,9 @@ import type { SessionStore, SessionWithExpiry, TouchOptions } from './session-st
 import { buildStatements, type SessionDatabase, type Statements } from './statements.js';
 import { hashToken } from './token-hash.js';
 
+/** The key of {@link PGStore}'s view by stored keys; internal to the package. */
+export const byStoredKey = Symbol('drizzle-pgstore.byStoredKey');
+
 /** Options of a {@link PGStore}; every one has a default. */
 export interface PGStoreOptions {
   /** Milliseconds between cleanups of expired rows. Default 5 minutes; 0 turns cleanup off. */
@@ -101,6 +104,9 @@ export class PGStore implements SessionStore {
   readonly #batchSize: number;
   readonly #maxDataBytes: number;
   readonly #hashTokens: boolean;
+  readonly #db: SessionDatabase;
+  readonly #options: PGStoreOptions;
+  #byStoredKey: PGStore | undefined;
   #closed = false;
 
   constructor(db: SessionDatabase, options: PGStoreOptions = {}) {
@@ -122,6 +128,8 @@ export class PGStore implements SessionStore {
       throw new TypeError('drizzle-pgstore: PGStore needs a Drizzle PostgreSQL database, e.g. drizzle(pool)');
     }
 
+    this.#db = db;
+    this.#options = options;
     this.table = options.table ?? sessions;
     checkSessionsTable(this.table);
     this.#statements = buildStatements(db, this.table, preparedStatements);
@@ -177,6 +185,33 @@ export class PGStore implements SessionStore {
     checkExpiry(expiry);
     const key = this.#storedKey(token);
     await this.#query('save', () => this.#statements.save.execute({ token: key, data, expiry }), { token, key, data });
+  }
+
+  /**
+   * Replaces the data and expiry of a live session only if it still holds `expected`, in
+   * one statement, and says whether it did: the compare-and-swap a session manager commits
+   * with, so that it never overwrites a change made since it read the row.
+   *
+   * @example
+   * ```ts
+   * const entry = await store.findWithExpiry(token);
+   * const replaced = entry !== null && (await store.replace(token, entry.data, next, expiry));
+   * // false: another writer came first (or the session is gone); read it again and retry
+   * ```
+   */
+  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean> {
+    this.#checkOpen('replace');
+    checkTokenToWrite(token);
+    checkData(expected, Number.MAX_SAFE_INTEGER);
+    checkData(data, this.#maxDataBytes);
+    checkExpiry(expiry);
+    const key = this.#storedKey(token);
+    const rows = await this.#query('replace', () => this.#statements.replace.execute({ token: key, expected, data, expiry }), {
+      token,
+      key,
+      data,
+    });
+    return rows.length > 0;
   }
 
   /** Removes a session. An unknown or empty token is not an error. */
@@ -290,6 +325,18 @@ export class PGStore implements SessionStore {
   }
 
   /**
+   * The same table, addressed by the keys `all()` and `tokens()` give rather than by tokens:
+   * with `hashTokens`, those keys are hashes, which must not be hashed again. For
+   * `SessionManager.iterate`, which changes sessions it found through `all()`.
+   * @internal
+   */
+  [byStoredKey](): SessionStore {
+    if (!this.#hashTokens) return this;
+    this.#byStoredKey ??= new PGStore(this.#db, { ...this.#options, hashTokens: false, cleanupInterval: 0 });
+    return this.#byStoredKey;
+  }
+
+  /**
    * Stops the cleanup and refuses every later call with {@link StoreClosedError}. The
    * database belongs to the caller and stays open.
    *
@@ -300,7 +347,7 @@ export class PGStore implements SessionStore {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#cleanup.stop();
+    await Promise.all([this.#cleanup.stop(), this.#byStoredKey?.close()]);
   }
 
   /** What the table keys a token by: the token, or its hash with `hashTokens`. */

@@ -49,6 +49,9 @@ register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});
 const SURFACE: Record<string, string[]> = {
   'drizzle-pgstore': [
     'PGStore',
+    'Session',
+    'SessionConflictError',
+    'SessionManager',
     'StoreClosedError',
     'StoreQueryError',
     'defineSessionsTable',
@@ -58,6 +61,8 @@ const SURFACE: Record<string, string[]> = {
     'sessions',
   ],
   'drizzle-pgstore/express': ['ExpressSessionStore'],
+  'drizzle-pgstore/hono': ['sessionMiddleware'],
+  'drizzle-pgstore/react-router': ['createPGSessionStorage'],
   'drizzle-pgstore/schema': ['defineSessionsTable', 'sessions'],
 };
 

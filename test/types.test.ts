@@ -28,6 +28,17 @@ import {
   type TouchOptions,
 } from '../src/index.js';
 import type * as schemaEntry from '../src/schema.js';
+import type * as honoEntry from '../src/hono.js';
+import type { SessionEnv } from '../src/hono.js';
+import type * as reactRouterEntry from '../src/react-router.js';
+import type { PGSessionStorageOptions } from '../src/react-router.js';
+import type {
+  SessionCodec,
+  SessionCookieOptions,
+  SessionHandler,
+  SessionManagerOptions,
+  SessionStatus,
+} from '../src/index.js';
 
 // What the entry points no longer export: each import must fail.
 // @ts-expect-error internal: the store owns its scheduler and shows a CleanupStatus
@@ -67,6 +78,13 @@ export type PublicTypes = [
   SessionStats,
   ExpressSessionStoreOptions,
   SessionSerializer,
+  SessionManagerOptions,
+  SessionCookieOptions,
+  SessionCodec,
+  SessionHandler<Record<string, unknown>>,
+  SessionStatus,
+  SessionEnv,
+  PGSessionStorageOptions,
 ];
 
 // Checked by `npm run typecheck`; at run time these only show up as passing tests.
@@ -74,6 +92,9 @@ describe('public types', () => {
   it('exports exactly these values from each entry point', () => {
     expectTypeOf<keyof typeof mainEntry>().toEqualTypeOf<
       | 'PGStore'
+      | 'Session'
+      | 'SessionConflictError'
+      | 'SessionManager'
       | 'StoreClosedError'
       | 'StoreQueryError'
       | 'defineSessionsTable'
@@ -84,6 +105,8 @@ describe('public types', () => {
     >();
     expectTypeOf<keyof typeof expressEntry>().toEqualTypeOf<'ExpressSessionStore'>();
     expectTypeOf<keyof typeof schemaEntry>().toEqualTypeOf<'defineSessionsTable' | 'sessions'>();
+    expectTypeOf<keyof typeof honoEntry>().toEqualTypeOf<'sessionMiddleware'>();
+    expectTypeOf<keyof typeof reactRouterEntry>().toEqualTypeOf<'createPGSessionStorage'>();
   });
 
   it('types the adapter on the SessionStore interface, which PGStore implements', () => {

@@ -50,6 +50,13 @@ export class MemoryStore implements SessionStore {
     this.#table.write(this.#key(token), copy(data), new Date(expiry));
   }
 
+  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean> {
+    const row = this.#live(token);
+    if (!row || Buffer.compare(row.data, expected) !== 0) return false;
+    this.#table.write(this.#key(token), copy(data), new Date(expiry));
+    return true;
+  }
+
   async delete(token: string): Promise<void> {
     this.#table.rows.delete(this.#key(token));
   }

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { openNodePostgres, type Backend } from './support/backends.js';
+import { CookieClient } from './support/cookie-client.js';
+import { startExample } from './support/example-server.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+let backend: Backend;
+
+beforeAll(async () => {
+  backend = await openNodePostgres();
+});
+afterAll(() => backend?.close());
+beforeEach(() => backend.query('TRUNCATE sessions'));
+
+const storedViews = async () =>
+  (await backend.query<{ data: Uint8Array }>('SELECT data FROM sessions')).map((row) => new TextDecoder().decode(row.data));
+
+it('the README shows examples/express-server.ts as it is', async () => {
+  const [readme, source] = await Promise.all([
+    readFile(`${root}README.md`, 'utf8'),
+    readFile(`${root}examples/express-server.ts`, 'utf8'),
+  ]);
+  // The file's doc comment is for readers of the file; the rest is what the README shows.
+  expect(readme).toContain(source.replace(/^\/\*\*[\s\S]*?\*\/\n/, ''));
+});
+
+it('the express example serves sessions from PostgreSQL, and on SIGTERM stops by itself with status 0, its sessions kept', async () => {
+  const server = await startExample('examples/express-server.ts', backend, { SESSION_SECRET: 'example secret' });
+  const browser = new CookieClient(server.url);
+  try {
+    expect((await browser.get('/')).text).toBe('views: 1');
+    expect((await browser.get('/')).text).toBe('views: 2');
+  } finally {
+    expect(await server.stop()).toEqual({ code: 0, output: expect.stringMatching(/^listening on \d+\n$/) });
+  }
+  expect((await storedViews()).map((text) => JSON.parse(text).views)).toEqual([2]);
+});
+
+it('the Hono example keeps a session, renews it at sign-in, ends it at sign-out, and stops on SIGTERM', async () => {
+  const server = await startExample('examples/hono-server.ts', backend);
+  const browser = new CookieClient(server.url);
+  try {
+    expect((await browser.get('/')).text).toBe('visits: 1, user: none');
+    const before = browser.cookie('session');
+    expect((await browser.post('/sign-in')).status).toBe(303);
+    expect(browser.cookie('session')).not.toBe(before);
+    expect((await browser.get('/')).text).toBe('visits: 2, user: 42');
+    await browser.post('/sign-out');
+    expect(await storedViews()).toEqual([]);
+  } finally {
+    expect(await server.stop()).toEqual({ code: 0, output: expect.stringMatching(/^listening on \d+\n$/) });
+  }
+});
