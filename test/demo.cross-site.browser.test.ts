@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startAttackerSite, type AttackerSite } from './support/attacker-site.js';
 import { describeInChromium, launchChromium } from './support/chromium.js';
-import { useDemoOnPostgres } from './support/demo-on-postgres.js';
+import { useDemo } from './support/demo.js';
 
 // A page on another origin makes the visitor's browser post forms to the demo. Two setups,
 // because SameSite cookies go by site (the host) and not by origin (host and port):
@@ -17,7 +17,7 @@ const setups = [
 ] as const;
 
 describeInChromium('forged form posts from a page elsewhere', () => {
-  const demo = useDemoOnPostgres();
+  const demo = useDemo();
   let browser: Browser;
   let attacker: AttackerSite;
 

@@ -8,7 +8,8 @@ const chromiumNames = ['chromium', 'chromium-browser', 'google-chrome'] as const
 
 /** What a browser test file says, on one line, when it skips for want of a Chromium. */
 export const noChromiumMessage =
-  'skipping the browser tests: no chromium, chromium-browser or google-chrome on PATH (set CHROMIUM_PATH to a Chromium or Chrome binary to run them)';
+  'skipping the browser tests: no chromium, chromium-browser or google-chrome on PATH ' +
+  '(set CHROMIUM_PATH to a Chromium or Chrome binary to run them)';
 
 const isExecutableFile = (path: string) => {
   try {
