@@ -22,6 +22,7 @@ declare module 'express-session' {
 /** The name of the session cookie. */
 export const cookieName = 'demo.sid';
 
+/** What the app is made from; server.ts opens the database and makes the store. */
 export interface DemoAppOptions {
   /** Where the sessions live. */
   store: PGStore;
@@ -70,7 +71,7 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
 
   // Secure ('auto') whenever the visitor came over HTTPS: never sent over plain HTTP there, yet
   // the demo still works on http://127.0.0.1, where a Secure cookie would never come back.
-  const cookie = { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 7 * 24 * 3_600_000 } as const;
+  const cookie = { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 7 * 24 * 3_600_000 /* a week */ } as const;
   app.use(
     session({
       name: cookieName,

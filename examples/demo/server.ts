@@ -16,8 +16,9 @@ async function main(): Promise<void> {
   await mkdir(config.dataDir, { recursive: true });
   const secret = config.sessionSecret ?? (await loadSessionSecret(config.dataDir));
 
-  // The CLI's opener: node-postgres or PGlite, one process per PGlite folder. The shipped
-  // migrations make the sessions table, so a fresh database needs no setup.
+  // The CLI's opener, so that the demo runs on PGlite or PostgreSQL alike, holds a PGlite folder
+  // for one process, and makes the sessions table with the shipped migrations. An app hands
+  // PGStore the Drizzle database it already has (examples/express-server.ts).
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: join(config.dataDir, 'pglite') },
   );
