@@ -34,10 +34,9 @@ async function main(): Promise<void> {
 
   const server = app.listen(config.port, '127.0.0.1');
   await once(server, 'listening');
-  // The label hides any password; the status page, open to every visitor, says even less.
-  console.log(`sessions in ${database.label}`);
-  console.log(`open http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 
+  // Signals are caught before the address is announced: a SIGTERM sent as soon as "open" is
+  // read must find a handler, not the default action that ends the process on the spot.
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -66,6 +65,10 @@ async function main(): Promise<void> {
       });
     });
   }
+
+  // The label hides any password; the status page, open to every visitor, says even less.
+  console.log(`sessions in ${database.label}`);
+  console.log(`open http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 }
 
 main().catch((error: unknown) => {

@@ -44,7 +44,7 @@ export async function startDemo(env: Record<string, string>): Promise<DemoProces
 
   const url = await new Promise<string>((resolve, reject) => {
     const look = () => {
-      const match = /^open (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output);
+      const match = /^open (http:\/\/127\.0\.0\.1:\d+)\n/m.exec(output);
       if (match) resolve(match[1]!);
     };
     child.stdout.on('data', look);
