@@ -1,20 +1,17 @@
 import { expect, it } from 'vitest';
-import { DemoVisitor, type DemoReply } from './support/demo.js';
-import { useDemoOnPostgres } from './support/demo-on-postgres.js';
+import type { Reply } from './support/cookie-client.js';
+import { DemoVisitor, useDemo } from './support/demo.js';
 
 // Forged form posts at the HTTP level: each is refused with 403 before it changes a row or
 // a cookie. The browser test (demo.cross-site.browser.test.ts) sends them from a real page.
-const demo = useDemoOnPostgres({ SESSION_SECRET: 'a test secret' });
-
-const post = (visitor: DemoVisitor, path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-  visitor.request(path, { method: 'POST', body: new URLSearchParams(fields), headers });
+const demo = useDemo({ SESSION_SECRET: 'a test secret' });
 
 /** The names of the sessions in the table. */
 const signedInNames = async () => (await demo.database.rows()).map((row) => JSON.parse(row.data).name);
 
-function expectRefused(reply: DemoReply) {
+function expectRefused(reply: Reply<unknown>) {
   expect(reply.status).toBe(403);
-  expect(reply.body).toContain('<h1>Forbidden</h1>');
+  expect(reply.text).toContain('<h1>Forbidden</h1>');
   expect(reply.setCookies).toEqual([]);
 }
 
@@ -26,16 +23,16 @@ it('refuses a sign-in form without its own valid token, writing no row and setti
   const othersToken = await other.formToken();
   const stranger = new DemoVisitor(demo.url);
 
-  expectRefused(await post(visitor, '/sign-in', { name: 'Mallory' }));
-  expectRefused(await post(visitor, '/sign-in', { name: 'Mallory', csrf: '' }));
-  expectRefused(await post(visitor, '/sign-in', { name: 'Mallory', csrf: 'made-up' }));
-  expectRefused(await post(visitor, '/sign-in', { name: 'Mallory', csrf: token.slice(0, -1) }));
+  expectRefused(await visitor.postForm('/sign-in', { name: 'Mallory' }));
+  expectRefused(await visitor.postForm('/sign-in', { name: 'Mallory', csrf: '' }));
+  expectRefused(await visitor.postForm('/sign-in', { name: 'Mallory', csrf: 'made-up' }));
+  expectRefused(await visitor.postForm('/sign-in', { name: 'Mallory', csrf: token.slice(0, -1) }));
   // Another browser's form, or this browser's token without the cookie it came with.
-  expectRefused(await post(visitor, '/sign-in', { name: 'Mallory', csrf: othersToken }));
-  expectRefused(await post(stranger, '/sign-in', { name: 'Mallory', csrf: token }));
+  expectRefused(await visitor.postForm('/sign-in', { name: 'Mallory', csrf: othersToken }));
+  expectRefused(await stranger.postForm('/sign-in', { name: 'Mallory', csrf: token }));
   expect(await demo.database.countRows()).toBe(0);
 
-  expect(await post(visitor, '/sign-in', { name: 'Ada', csrf: token })).toMatchObject({ status: 303, location: '/' });
+  expect(await visitor.postForm('/sign-in', { name: 'Ada', csrf: token })).toMatchObject({ status: 303, location: '/' });
   expect(await signedInNames()).toEqual(['Ada']);
   await visitor.signOut();
   expect(await demo.database.countRows()).toBe(0);
@@ -55,16 +52,16 @@ it('refuses a sign-out without the session\'s token: the row and the cookie stay
   const before = (await demo.database.rows()).find((row) => row.token === visitor.sessionId);
   expect(JSON.parse(before!.data)).toMatchObject({ name: 'Grace' });
 
-  expectRefused(await post(visitor, '/sign-out', {}));
-  expectRefused(await post(visitor, '/sign-out', { csrf: 'made-up' }));
-  expectRefused(await post(visitor, '/sign-out', { csrf: othersToken }));
-  expectRefused(await post(visitor, '/sign-out', { csrf: signInToken }));
+  expectRefused(await visitor.postForm('/sign-out', {}));
+  expectRefused(await visitor.postForm('/sign-out', { csrf: 'made-up' }));
+  expectRefused(await visitor.postForm('/sign-out', { csrf: othersToken }));
+  expectRefused(await visitor.postForm('/sign-out', { csrf: signInToken }));
   // No session at all: nothing to sign out, and no cookie to clear.
-  expectRefused(await post(new DemoVisitor(demo.url), '/sign-out', { csrf: token }));
+  expectRefused(await new DemoVisitor(demo.url).postForm('/sign-out', { csrf: token }));
   expect((await demo.database.rows()).find((row) => row.token === visitor.sessionId)).toEqual(before);
   expect(visitor.cookie('demo.sid')).toBe(cookie);
 
-  const signedOut = await post(visitor, '/sign-out', { csrf: token });
+  const signedOut = await visitor.postForm('/sign-out', { csrf: token });
   expect(signedOut).toMatchObject({ status: 303, location: '/' });
   expect(signedOut.setCookies).toEqual([expect.stringMatching(/^demo\.sid=;/)]);
   expect(await signedInNames()).toEqual(['Ada']);
@@ -85,15 +82,15 @@ it('refuses a post from another origin even with a valid token, and takes one fr
     { 'Sec-Fetch-Site': 'same-origin', Origin: 'http://evil.example' },
   ];
   for (const headers of forged) {
-    expectRefused(await post(visitor, '/sign-in', { name: 'Mallory', csrf: token }, headers));
+    expectRefused(await visitor.postForm('/sign-in', { name: 'Mallory', csrf: token }, headers));
   }
   expect(await demo.database.countRows()).toBe(0);
   expect(demo.output()).toContain('demo: refused POST /sign-in: 403 ');
 
   const own = { Origin: demo.url, 'Sec-Fetch-Site': 'same-origin' };
-  expect(await post(visitor, '/sign-in', { name: 'Ada', csrf: token }, own)).toMatchObject({ status: 303 });
+  expect(await visitor.postForm('/sign-in', { name: 'Ada', csrf: token }, own)).toMatchObject({ status: 303 });
   expect(await visitor.visits()).toBe(1);
-  expectRefused(await post(visitor, '/sign-out', { csrf: await visitor.formToken() }, { Origin: 'http://evil.example' }));
+  expectRefused(await visitor.postForm('/sign-out', { csrf: await visitor.formToken() }, { Origin: 'http://evil.example' }));
   expect(await demo.database.countRows()).toBe(1);
   expect(await visitor.signOut()).toMatchObject({ status: 303 });
   expect(await demo.database.countRows()).toBe(0);

@@ -1,8 +1,7 @@
 import { expect, it } from 'vitest';
-import { DemoVisitor } from './support/demo.js';
-import { useDemoOnPostgres } from './support/demo-on-postgres.js';
+import { DemoVisitor, useDemo } from './support/demo.js';
 
-const demo = useDemoOnPostgres({ SESSION_SECRET: 'a test secret' });
+const demo = useDemo({ SESSION_SECRET: 'a test secret' });
 
 const rowFor = async (token: string) => (await demo.database.rows()).filter((row) => row.token === token);
 
@@ -37,7 +36,7 @@ it('escapes the name it is given and refuses an empty one', async () => {
   expect(visitor.sessionId).toBeUndefined();
 
   await visitor.signIn('<script>alert(1)</script>');
-  const { body } = await visitor.request('/');
+  const { text: body } = await visitor.get('/');
   expect(body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   expect(body).not.toContain('<script>');
   await visitor.signOut();
@@ -49,7 +48,7 @@ it('shows expired rows awaiting cleanup apart from live sessions', async () => {
   );
   const visitor = new DemoVisitor(demo.url);
   await visitor.signIn('Ada');
-  const { body } = await visitor.request('/status');
+  const { text: body } = await visitor.get('/status');
   expect(body).toMatch(/id="live">1</);
   expect(body).toMatch(/id="expired">2</);
   expect(body).toContain('Signed in as Ada.');
@@ -63,8 +62,8 @@ it('answers a sign-in form over the body limit with 413 and a short page, logs n
   // The demo parses forms up to 2 kb; 5 kB is far past it.
   const refused = await visitor.signIn('x'.repeat(5_000));
   expect(refused.status).toBe(413);
-  expect(refused.body).toMatch(/too large/i);
-  expect(refused.body).not.toContain('Something went wrong');
+  expect(refused.text).toMatch(/too large/i);
+  expect(refused.text).not.toContain('Something went wrong');
   expect(visitor.sessionId).toBeUndefined();
 
   expect(await visitor.signIn('Grace')).toMatchObject({ status: 303, location: '/' });

@@ -26,7 +26,7 @@ it('names neither the database URL nor its parts on the status page; the log has
   url.password = 'visitors-must-not-see-this';
   const demo = await startDemo({ DATABASE_URL: url.href, DEMO_DATA_DIR: dataDir });
   try {
-    const { status, body } = await new DemoVisitor(demo.url).request('/status');
+    const { status, text: body } = await new DemoVisitor(demo.url).get('/status');
     expect(status).toBe(200);
     for (const part of ['visitors-must-not-see-this', database.name, url.host, 'postgres://']) {
       expect(body).not.toContain(part);
@@ -41,7 +41,7 @@ it('names neither the database URL nor its parts on the status page; the log has
 it('does not show the PGlite data folder on the status page; the log has it', async () => {
   const demo = await startDemo({ DEMO_DATA_DIR: dataDir });
   try {
-    const { status, body } = await new DemoVisitor(demo.url).request('/status');
+    const { status, text: body } = await new DemoVisitor(demo.url).get('/status');
     expect(status).toBe(200);
     expect(body).not.toContain(dataDir);
     expect(body).not.toContain('pgstore-demo-');
@@ -60,7 +60,7 @@ it('says that a cleanup failed, and when, but leaves the database\'s words to th
   await database.query('CREATE TRIGGER refuse_delete BEFORE DELETE ON sessions FOR EACH STATEMENT EXECUTE FUNCTION refuse_delete()');
   try {
     await expect.poll(() => demo.output(), { timeout: 10_000 }).toContain('internal detail from db-host-7');
-    const { body } = await new DemoVisitor(demo.url).request('/status');
+    const { text: body } = await new DemoVisitor(demo.url).get('/status');
     expect(body).toMatch(/id="last-cleanup">failed at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     // Not the error's message either: Drizzle's names the failed query and its parameters.
     for (const words of ['db-host-7', 'Failed query', 'params:', 'delete from']) expect(body).not.toContain(words);

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** How the demo runs, from environment variables; every one is optional. */
@@ -14,27 +17,41 @@ export interface DemoConfig {
   sessionSecret: string | undefined;
 }
 
-/** A setting the demo cannot run with; the message is meant for the person starting it. */
-export class ConfigError extends Error {}
-
 // Next to the repository's .gitignore'd .data, wherever the demo is started from.
 const defaultDataDir = fileURLToPath(new URL('../../.data/demo', import.meta.url));
 
-function whole(name: string, text: string | undefined, fallback: number, max: number): number {
+export function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
+  return {
+    port: wholeNumber('PORT', env.PORT, 3000, 65_535),
+    dataDir: env.DEMO_DATA_DIR || defaultDataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    cleanupInterval: wholeNumber('CLEANUP_INTERVAL_MS', env.CLEANUP_INTERVAL_MS, 60_000, 2 ** 31 - 1),
+    sessionSecret: env.SESSION_SECRET || undefined,
+  };
+}
+
+function wholeNumber(name: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new ConfigError(`${name} must be a whole number from 0 to ${max}, got ${JSON.stringify(text)}`);
+    throw new Error(`${name} must be a whole number from 0 to ${max}, got ${JSON.stringify(text)}`);
   }
   return value;
 }
 
-export function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
-  return {
-    port: whole('PORT', env.PORT, 3000, 65_535),
-    dataDir: env.DEMO_DATA_DIR || defaultDataDir,
-    databaseUrl: env.DATABASE_URL || undefined,
-    cleanupInterval: whole('CLEANUP_INTERVAL_MS', env.CLEANUP_INTERVAL_MS, 60_000, 2 ** 31 - 1),
-    sessionSecret: env.SESSION_SECRET || undefined,
-  };
+/**
+ * The secret that signs session cookies: made once and kept in the data folder, so that
+ * cookies handed out before a restart are still accepted after it.
+ */
+export async function loadSessionSecret(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'session-secret');
+  try {
+    // 'wx' fails when the file exists, so a secret once written is never replaced.
+    await writeFile(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const secret = (await readFile(file, 'utf8')).trim();
+  if (secret === '') throw new Error(`${file} is empty; delete it to have a new secret made`);
+  return secret;
 }

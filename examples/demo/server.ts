@@ -7,38 +7,36 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/cli/database.js';
-import { ExpressSessionStore } from '../../src/express.js';
 import { PGStore } from '../../src/index.js';
 import { createDemoApp } from './app.js';
-import { readConfig } from './config.js';
-import { loadSessionSecret } from './secret.js';
-import { StatusService } from './status-service.js';
+import { loadSessionSecret, readConfig } from './config.js';
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
   await mkdir(config.dataDir, { recursive: true });
   const secret = config.sessionSecret ?? (await loadSessionSecret(config.dataDir));
 
+  // The CLI's opener, so that the demo runs on PGlite or PostgreSQL alike, holds a PGlite folder
+  // for one process, and makes the sessions table with the shipped migrations. An app hands
+  // PGStore the Drizzle database it already has (examples/express-server.ts).
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: join(config.dataDir, 'pglite') },
   );
   await database.migrate();
   const store = new PGStore(database.db, { cleanupInterval: config.cleanupInterval });
   const app = createDemoApp({
-    // touchAfter: a visitor who only reads pages moves their row's expiry at most once a minute.
-    sessionStore: new ExpressSessionStore(store, { touchAfter: 60 }),
+    store,
+    db: database.db,
     secret,
-    status: new StatusService(store, database.db),
-    // The status page is for every visitor: it says which kind of database, and only the log says where.
-    about: { databaseKind: config.databaseUrl ? 'PostgreSQL' : 'PGlite', cleanupInterval: config.cleanupInterval },
+    databaseKind: config.databaseUrl ? 'PostgreSQL' : 'PGlite',
+    cleanupInterval: config.cleanupInterval,
   });
 
   const server = app.listen(config.port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  console.log(`sessions in ${database.label}`);
-  console.log(`open http://127.0.0.1:${port}`);
 
+  // Signals are caught before the address is announced: a SIGTERM sent as soon as "open" is
+  // read must find a handler, not the default action that ends the process on the spot.
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -47,12 +45,14 @@ async function main(): Promise<void> {
     }
     stopping = true;
     console.log(`${signal}: stopping`);
+    // In this order: requests in flight still save their sessions, then the store stops its
+    // cleanup (waiting for a run in flight), and only then does the database go.
     const closed = once(server, 'close');
     server.close();
     // Browsers hold idle keep-alive connections open; they would keep the server waiting.
     server.closeIdleConnections();
     await closed;
-    await store.close(); // stops the cleanup and waits for a run in flight
+    await store.close();
     await database.close();
     console.log('stopped');
     // Nothing is left holding the event loop, so the process ends by itself with status 0.
@@ -65,12 +65,16 @@ async function main(): Promise<void> {
       });
     });
   }
+
+  // The label hides any password; the status page, open to every visitor, says even less.
+  console.log(`sessions in ${database.label}`);
+  console.log(`open http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 }
 
 main().catch((error: unknown) => {
   // Bad settings and unreachable databases get one line, not a stack trace.
   const message = error instanceof Error ? error.message : String(error);
-  const hint = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (set PORT to another port, or 0 for any free one)' : '';
+  const hint = (error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE' ? ' (set PORT to another port, or 0 for any free one)' : '';
   console.error(`demo: ${message}${hint}`);
   process.exit(1);
 });

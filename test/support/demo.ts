@@ -1,7 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { cookieName } from '../../examples/demo/app.js';
 import { CookieClient } from './cookie-client.js';
+import { createDemoDatabase, type DemoDatabase } from './demo-database.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,8 +23,8 @@ export interface DemoProcess {
   readonly url: string;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
-  /** Sends `signal` and waits for the process to end; kills it after `limitMs` if it hangs. */
-  stop(signal?: NodeJS.Signals, limitMs?: number): Promise<DemoExit>;
+  /** Sends `signal` and waits for the process to end; kills it if it has not ended in 20 s. */
+  stop(signal?: NodeJS.Signals): Promise<DemoExit>;
 }
 
 /**
@@ -39,71 +44,90 @@ export async function startDemo(env: Record<string, string>): Promise<DemoProces
 
   const url = await new Promise<string>((resolve, reject) => {
     const look = () => {
-      const match = /^open (http:\/\/127\.0\.0\.1:\d+)$/m.exec(output);
+      const match = /^open (http:\/\/127\.0\.0\.1:\d+)\n/m.exec(output);
       if (match) resolve(match[1]!);
     };
     child.stdout.on('data', look);
     void exited.then((code) => reject(new Error(`the demo exited (${code}) before serving:\n${output}`)));
   });
-  return { url, output: () => output, stop: (signal = 'SIGTERM', limitMs = 20_000) => stopChild(child, exited, signal, limitMs) };
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<DemoExit> => {
+    if (child.exitCode !== null) return { code: child.exitCode, killed: false };
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, 20_000);
+    child.kill(signal);
+    const code = await exited;
+    clearTimeout(timer);
+    return { code, killed };
+  };
+  return { url, output: () => output, stop };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>, signal: NodeJS.Signals, limitMs: number): Promise<DemoExit> {
-  if (child.exitCode !== null) return { code: child.exitCode, killed: false };
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill('SIGKILL');
-  }, limitMs);
-  child.kill(signal);
-  const code = await exited;
-  clearTimeout(timer);
-  return { code, killed };
+/** The demo a test file runs around its tests; read it inside tests, once it has started. */
+export interface DemoUnderTest {
+  /** What the demo printed after "open". */
+  readonly url: string;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** Its PostgreSQL database, to look at the sessions table. */
+  readonly database: DemoDatabase;
+}
+
+/**
+ * Runs the demo around the calling file's tests (or `describe` block's), on a data folder of
+ * its own and, unless `on` is `'pglite'`, on a PostgreSQL database of its own, with `env` on
+ * top (see {@link startDemo}); after them, checks that it stopped cleanly.
+ */
+export function useDemo(env: Record<string, string> = {}, on: 'postgres' | 'pglite' = 'postgres'): DemoUnderTest {
+  let demo: DemoProcess | undefined;
+  let database: DemoDatabase | undefined;
+  let dataDir: string | undefined;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pgstore-demo-'));
+    if (on === 'postgres') database = await createDemoDatabase();
+    demo = await startDemo({ DEMO_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}), ...env });
+  });
+
+  afterAll(async () => {
+    const exit = await demo?.stop();
+    await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    expect(exit?.code).toBe(0);
+  });
+
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('read the demo inside a test, and its database only on PostgreSQL');
+    return value;
+  };
+  return {
+    get url() {
+      return started(demo).url;
+    },
+    output: () => started(demo).output(),
+    get database() {
+      return started(database);
+    },
+  };
 }
 
 /** The hidden field of the demo's forms that carries their anti-forgery token. */
 const tokenField = 'csrf';
 
-/** What a request got back. */
-export interface DemoReply {
-  status: number;
-  location: string | null;
-  body: string;
-  /** The `Set-Cookie` headers, as sent. */
-  setCookies: string[];
-}
-
-/** How {@link DemoVisitor.request} sends a request. */
-export interface DemoRequest {
-  method?: 'GET' | 'POST';
-  body?: URLSearchParams;
-  /** Headers a browser would add, such as `Origin` or `Sec-Fetch-Site`. */
-  headers?: Record<string, string>;
-}
-
 /** A visitor without a browser: the demo's pages through a {@link CookieClient}. */
-export class DemoVisitor {
-  readonly #client: CookieClient;
-
-  constructor(readonly baseUrl: string) {
-    this.#client = new CookieClient(baseUrl);
-  }
-
+export class DemoVisitor extends CookieClient {
   /** The session id in the signed cookie (`s:<id>.<signature>`), if there is one. */
   get sessionId(): string | undefined {
-    const value = this.#client.cookie(cookieName);
+    const value = this.cookie(cookieName);
     return value === undefined ? undefined : decodeURIComponent(value).match(/^s:([^.]+)\./)?.[1];
   }
 
-  /** The value the visitor's jar holds for a cookie. */
-  cookie(name: string): string | undefined {
-    return this.#client.cookie(name);
-  }
-
-  /** Requests `path` (not following redirects) and keeps the cookies it sets or clears. */
-  async request(path: string, init: DemoRequest = {}): Promise<DemoReply> {
-    const reply = await this.#client.request(init.method ?? 'GET', path, init.body, init.headers);
-    return { status: reply.status, location: reply.location, body: reply.text, setCookies: reply.setCookies };
+  /** Posts a form, with `headers` (say, the `Origin` a browser would send). */
+  postForm(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+    return this.request('POST', path, new URLSearchParams(fields), headers);
   }
 
   /**
@@ -111,32 +135,28 @@ export class DemoVisitor {
    * browser would have it; reading it is a visit to the home page. Empty when there is none.
    */
   async formToken(): Promise<string> {
-    const { body } = await this.request('/');
-    return new RegExp(`name="${tokenField}" value="([^"]*)"`).exec(body)?.[1] ?? '';
+    const { text } = await this.get('/');
+    return new RegExp(`name="${tokenField}" value="([^"]*)"`).exec(text)?.[1] ?? '';
   }
 
   /** Fills in the home page's sign-in form and sends it, as a browser would. */
-  async signIn(name: string): Promise<DemoReply> {
-    const token = await this.formToken();
-    return this.request('/sign-in', { method: 'POST', body: new URLSearchParams({ [tokenField]: token, name }) });
+  async signIn(name: string) {
+    return this.postForm('/sign-in', { [tokenField]: await this.formToken(), name });
   }
 
   /** Presses the home page's sign-out button, as a browser would. */
-  async signOut(): Promise<DemoReply> {
-    const token = await this.formToken();
-    return this.request('/sign-out', { method: 'POST', body: new URLSearchParams({ [tokenField]: token }) });
+  async signOut() {
+    return this.postForm('/sign-out', { [tokenField]: await this.formToken() });
   }
 
   /** The home page's visit counter, or `null` when the page is the sign-in form. */
   async visits(): Promise<number | null> {
-    const { body } = await this.request('/');
-    const match = /id="visits">(\d+)</.exec(body);
+    const match = /id="visits">(\d+)</.exec((await this.get('/')).text);
     return match ? Number(match[1]) : null;
   }
 
   /** The live session count on the status page. */
   async liveSessions(): Promise<number> {
-    const { body } = await this.request('/status');
-    return Number(/id="live">(\d+)</.exec(body)?.[1] ?? NaN);
+    return Number(/id="live">(\d+)</.exec((await this.get('/status')).text)?.[1] ?? NaN);
   }
 }
