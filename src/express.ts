@@ -253,6 +253,12 @@ export class ExpressSessionStore extends session.Store {
     if (typeof cookie !== 'object' || cookie === null || Array.isArray(cookie)) {
       return unreadable(`its cookie is ${kindOf(cookie)}, not an object`);
     }
+    // express-session resets maxAge from originalMaxAge on every touch, and throws (after the
+    // response has begun, so the request hangs) when it is not a number.
+    const { originalMaxAge } = cookie as { originalMaxAge?: unknown };
+    if (originalMaxAge !== undefined && originalMaxAge !== null && typeof originalMaxAge !== 'number') {
+      return unreadable(`its cookie's originalMaxAge is ${kindOf(originalMaxAge)}, not a number`);
+    }
     return data as SessionData;
   }
 }

@@ -130,6 +130,16 @@ export function isInRange(value: unknown, range: NumberRange): value is number {
   );
 }
 
+/**
+ * A whole number typed as text (a command-line option, an environment variable), or
+ * undefined when the text is not one within `range`. Plain digits only: Number() would
+ * also take '1e3', '0x10', ' 5' and ''.
+ */
+export function parseInRange(text: string, range: NumberRange): number | undefined {
+  const number = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  return isInRange(number, range) ? number : undefined;
+}
+
 /** Refuses a number option outside its range, naming the option, the range and what it got. */
 export function checkRange(name: string, value: unknown, range: NumberRange): asserts value is number {
   if (!isInRange(value, range)) {

@@ -142,7 +142,14 @@ describe.each([
 describe.each([expressFramework, fastifyFramework])('a stored session without a usable cookie, on $name', (framework) => {
   const h = useSessionHarness(framework, onDatabase(openPglite));
 
-  it.each(['{}', '{"views":3}', '{"cookie":null}', '{"cookie":"x"}', '{"cookie":7}'])(
+  it.each([
+    '{}',
+    '{"views":3}',
+    '{"cookie":null}',
+    '{"cookie":"x"}',
+    '{"cookie":7}',
+    '{"cookie":{"expires":"2030-01-01T00:00:00Z","originalMaxAge":"x"},"views":1}',
+  ])(
     '%s: a fresh session, the row deleted, one report, no error page',
     async (text) => {
       const onUnreadable = vi.fn();

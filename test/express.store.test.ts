@@ -278,6 +278,7 @@ describe('ExpressSessionStore', () => {
       ['null', '{"cookie":null}', /its cookie is null, not an object$/],
       ['text', '{"cookie":"x"}', /its cookie is a string, not an object$/],
       ['list', '{"cookie":[]}', /its cookie is an array, not an object$/],
+      ['max age', '{"cookie":{"originalMaxAge":"x"}}', /its cookie's originalMaxAge is a string, not a number$/],
     ];
     for (const [sid, text] of rows) {
       await backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [sid, text]);

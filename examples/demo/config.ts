@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeRange, parseInRange } from '../../src/input.js';
 
 /** How the demo runs, from environment variables; every one is optional. */
 export interface DemoConfig {
@@ -32,10 +33,9 @@ export function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
 
 function wholeNumber(name: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new Error(`${name} must be a whole number from 0 to ${max}, got ${JSON.stringify(text)}`);
-  }
+  const range = { min: 0, max };
+  const value = parseInRange(text, range);
+  if (value === undefined) throw new Error(`${name} must be ${describeRange(range)}, got ${JSON.stringify(text)}`);
   return value;
 }
 

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeRange, isInRange, type NumberRange } from '../input.js';
+import { describeRange, parseInRange, type NumberRange } from '../input.js';
 import { defineSessionsTable, sessions, type SessionsTable } from '../schema.js';
 import type { DatabaseTarget } from './database.js';
 import { DatabaseUrlError, parseDatabaseUrl } from './database-url.js';
@@ -109,8 +109,7 @@ export function tableOption(values: { table?: string; schema?: string }): Sessio
  */
 export function integerOption(name: string, text: string | undefined, fallback: number, range: NumberRange): number {
   if (text === undefined) return fallback;
-  // Plain digits only: Number() would also take '1e3', '0x10', ' 5' and ''.
-  const number = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!isInRange(number, range)) throw new UsageError(`--${name} must be ${describeRange(range)}, got '${text}'`);
+  const number = parseInRange(text, range);
+  if (number === undefined) throw new UsageError(`--${name} must be ${describeRange(range)}, got '${text}'`);
   return number;
 }
