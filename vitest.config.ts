@@ -6,7 +6,8 @@ export default defineConfig({
     // Fault tests start and stop servers of their own: `npm run test:faults` runs them.
     exclude: ['test/faults/**', '**/node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 30_000,
+    // PGlite starts in seconds, and CLI tests start several: a loaded machine needs the room.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
   },
 });

@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { setTimeout } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/cli/database.js';
 import { PgliteFolderError } from '../src/cli/pglite-folder.js';
-import { oneLine, runCli } from './support/cli.js';
+import { cli, oneLine, runCli } from './support/cli.js';
 
 let parent: string;
 beforeAll(async () => {
@@ -72,6 +75,27 @@ describe('the CLI on a folder that is not a PGlite database', () => {
     const result = await runCli(['stats', '--pglite', file]);
     expect(result.code).toBe(2);
     expect(oneLine(result)).toBe(`drizzle-pgstore: ${file} is a file, not a PGlite folder`);
+  });
+});
+
+describe('a PGlite database whose creation was killed half-way', () => {
+  it('is refused by stats, which points to migrate; migrate (and so the demo) makes it again', async () => {
+    const folder = join(parent, 'killed');
+    // PGlite writes the new database's files late, all at once: kill it as they appear.
+    const child = spawn(process.execPath, [cli, 'migrate', '--pglite', folder]);
+    const exited = once(child, 'exit');
+    while ((await readdir(folder).catch(() => [])).length < 3) await setTimeout(5);
+    child.kill('SIGKILL');
+    await exited;
+    expect(await readdir(folder)).not.toContain('PG_VERSION');
+
+    const refused = await runCli(['stats', '--pglite', folder]);
+    expect(refused.code).toBe(2);
+    expect(oneLine(refused)).toMatch(/its creation was interrupted \(to create it again: drizzle-pgstore migrate --pglite \S+\)/);
+    expect((await runCli(['migrate', '--pglite', folder])).code).toBe(0);
+    const stats = await runCli(['stats', '--pglite', folder, '--json']);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ live: 0, expired: 0 });
+    expect(await readdir(folder)).not.toContain('.drizzle-pgstore-creating');
   });
 });
 

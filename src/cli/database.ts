@@ -68,7 +68,8 @@ async function openPglite(folder: string, create: boolean): Promise<OpenedDataba
   const { PGlite } = await importDriver('@electric-sql/pglite', '--pglite', () => import('@electric-sql/pglite'));
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
-  const lock = await claimPgliteFolder(folder, { create });
+  const claim = await claimPgliteFolder(folder, { create });
+  const { lock } = claim;
   try {
     const client = await PGlite.create(folder).catch((error: unknown) => {
       // PGlite's file system errors are plain objects ({ name: 'ErrnoError', errno }).
@@ -76,6 +77,7 @@ async function openPglite(folder: string, create: boolean): Promise<OpenedDataba
       const reason = error instanceof Error ? reasonOf(error) : `${String(name ?? 'error')} ${String(errno ?? '')}`.trim();
       throw new Error(`cannot open PGlite at ${folder}: ${reason}`, { cause: error });
     });
+    if (claim.creates) await claim.created();
     const db = drizzle(client);
     return {
       db,
