@@ -28,6 +28,7 @@ import {
   type TouchOptions,
 } from '../src/index.js';
 import type * as schemaEntry from '../src/schema.js';
+import type { SessionManager } from '../src/index.js';
 import type * as honoEntry from '../src/hono.js';
 import type { SessionEnv } from '../src/hono.js';
 import type * as reactRouterEntry from '../src/react-router.js';
@@ -162,5 +163,19 @@ describe('public types', () => {
     const custom = defineSessionsTable('user_sessions', { schema: 'auth' });
     expectTypeOf<typeof custom.$inferInsert>().toEqualTypeOf<{ token: string; data: Uint8Array; expiry: Date }>();
     expectTypeOf<(typeof custom)['_']['name']>().toEqualTypeOf<'user_sessions'>();
+  });
+
+  it('types session values by the manager\'s Data', () => {
+    type Data = { userId: number; flash?: string };
+    const manager = null as unknown as SessionManager<Data>;
+    type Loaded = Awaited<ReturnType<typeof manager.load>>;
+    expectTypeOf<ReturnType<Loaded['get']>>().toEqualTypeOf<number | string | undefined>();
+    const session = {} as Loaded;
+    expectTypeOf(session.get('userId')).toEqualTypeOf<number | undefined>();
+    expectTypeOf(session.pop('flash')).toEqualTypeOf<string | undefined>();
+    // @ts-expect-error a value of the wrong type
+    session.set('userId', 'forty-two');
+    // @ts-expect-error a key Data does not have
+    session.set('other', 1);
   });
 });
