@@ -170,12 +170,15 @@ describe('public types', () => {
     const manager = null as unknown as SessionManager<Data>;
     type Loaded = Awaited<ReturnType<typeof manager.load>>;
     expectTypeOf<ReturnType<Loaded['get']>>().toEqualTypeOf<number | string | undefined>();
-    const session = {} as Loaded;
-    expectTypeOf(session.get('userId')).toEqualTypeOf<number | undefined>();
-    expectTypeOf(session.pop('flash')).toEqualTypeOf<string | undefined>();
-    // @ts-expect-error a value of the wrong type
-    session.set('userId', 'forty-two');
-    // @ts-expect-error a key Data does not have
-    session.set('other', 1);
+    // Never called: the checks are the compiler's.
+    const check = (session: Loaded) => {
+      expectTypeOf(session.get('userId')).toEqualTypeOf<number | undefined>();
+      expectTypeOf(session.pop('flash')).toEqualTypeOf<string | undefined>();
+      // @ts-expect-error a value of the wrong type
+      session.set('userId', 'forty-two');
+      // @ts-expect-error a key Data does not have
+      session.set('other', 1);
+    };
+    expectTypeOf(check).toBeFunction();
   });
 });
