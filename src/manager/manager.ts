@@ -31,10 +31,8 @@ const freshState = (): SessionState => ({
   loadedToken: null,
   loadedBytes: null,
   rowExpiry: null,
-  loadedAt: null,
   changes: [],
   dropLoaded: false,
-  renewed: false,
 });
 
 /**
@@ -91,7 +89,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     }
     // The row's expiry never passes the deadline when this manager wrote it; another writer might.
     if (record.deadline.getTime() <= Date.now()) return this.#newSession();
-    const state = { ...freshState(), loadedToken: token, loadedBytes: entry.data, rowExpiry: entry.expiry, loadedAt: new Date() };
+    const state = { ...freshState(), loadedToken: token, loadedBytes: entry.data, rowExpiry: entry.expiry };
     return this.#session(token, record, state);
   }
 
@@ -145,7 +143,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
         this.#options.onError(error);
         continue;
       }
-      const state = { ...freshState(), loadedToken: token, loadedBytes: bytes, loadedAt: new Date() };
+      const state = { ...freshState(), loadedToken: token, loadedBytes: bytes };
       const session = this.#session(token, record, state);
       await callback(session);
       await this.#write(session, byKey);
@@ -253,6 +251,6 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
   #settle(inner: SessionInternals, token: string | null, bytes: Uint8Array | null, expiry: Date | null = null): void {
     inner.token = token;
     inner.status = 'unmodified';
-    inner.state = { ...freshState(), loadedToken: token, loadedBytes: bytes, rowExpiry: expiry, loadedAt: new Date() };
+    inner.state = { ...freshState(), loadedToken: token, loadedBytes: bytes, rowExpiry: expiry };
   }
 }

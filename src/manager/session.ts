@@ -29,15 +29,12 @@ export interface SessionState {
   loadedToken: string | null;
   /** The row's bytes as loaded, the version a commit expects to replace. */
   loadedBytes: Uint8Array | null;
-  /** The row's expiry and the database's clock when it was loaded. */
+  /** The row's expiry when it was loaded (or last written). */
   rowExpiry: Date | null;
-  loadedAt: Date | null;
   /** This request's changes since load (or since destroy). */
   changes: Change[];
   /** The row under `loadedToken` is to go: renewed or destroyed. */
   dropLoaded: boolean;
-  /** A new token was asked for: the row moves there at commit. */
-  renewed: boolean;
 }
 
 /** Everything about a session that the manager reads and writes; the Session shows it. */
@@ -169,7 +166,6 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
    */
   async renewToken(): Promise<void> {
     const inner = this.#inner;
-    inner.state.renewed = true;
     inner.state.dropLoaded = inner.state.loadedToken !== null;
     inner.record.deadline = new Date(Date.now() + inner.lifetime);
     inner.token = newToken();
@@ -184,7 +180,6 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
     const inner = this.#inner;
     inner.state.dropLoaded = inner.state.loadedToken !== null;
     inner.state.changes = [];
-    inner.state.renewed = false;
     inner.record = { values: {}, deadline: new Date(Date.now() + inner.lifetime) };
     inner.token = null;
     inner.status = 'destroyed';
