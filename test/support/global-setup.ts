@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     container = await new PostgreSqlContainer('postgres:15-alpine').start();
   } catch (error) {
-    throw new Error(
+    refuseToRun(
       'drizzle-pgstore tests need a PostgreSQL server: set DATABASE_URL (e.g. ' +
         'DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test) or run a Docker engine so ' +
         `Testcontainers can start one. Testcontainers said: ${(error as Error).message}`,
@@ -29,4 +29,13 @@ export default async function setup(project: TestProject) {
   }
   project.provide('databaseUrl', container.getConnectionUri());
   return () => container.stop();
+}
+
+/**
+ * Ends the run with one line that says what to do. A throw here would do too, but vitest
+ * then reports "No test files found" first and a stack after, which hides the message.
+ */
+function refuseToRun(message: string): never {
+  console.error(`\n${message}\n`);
+  process.exit(1);
 }
