@@ -265,3 +265,27 @@ describe.each([
     // Asynchronous: what was lost is reported above; how much depends on the moment of the crash.
   });
 });
+
+describe('which host postgres.js takes from a multi-host URL', () => {
+  it('target_session_attrs=primary skips a hot standby; read-write does not (postgres.js 3.4 on PostgreSQL 14+)', async () => {
+    const { primary, standby } = await replicatedPair(false);
+    const hostFor = async (attrs: string) => {
+      // The standby first, so only the attribute can steer postgres.js away from it.
+      const sql = postgres(`postgres://postgres@127.0.0.1:${standby.port},127.0.0.1:${primary.port}/postgres?target_session_attrs=${attrs}`, {
+        max: 1,
+        onnotice: () => {},
+      });
+      try {
+        const [row] = await sql<Array<{ port: number }>>`SELECT inet_server_port() AS port`;
+        return row!.port;
+      } finally {
+        await sql.end();
+      }
+    };
+    expect(await hostFor('primary')).toBe(primary.port);
+    // postgres.js reads only default_transaction_read_only from what the server reports at
+    // startup, and a standby reports it off. If this fails, postgres.js has changed: the
+    // scaling docs, which say to use `primary`, may then allow `read-write` too.
+    expect(await hostFor('read-write')).toBe(standby.port);
+  });
+});
