@@ -3,7 +3,7 @@ import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import pg from 'pg';
 import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineSessionsTable, PGStore, type PGStoreOptions } from '../../src/index.js';
+import { defineSessionsTable, PGStore, StoreQueryError, type PGStoreOptions } from '../../src/index.js';
 import { startCluster, startStandby, type Cluster } from './support/cluster.js';
 import { checkNoAcknowledgedWriteLost, Load, type Operation } from './support/load.js';
 import { startDelayedLink } from './support/delayed-link.js';
@@ -194,6 +194,7 @@ describe.each([
     // The crash of the primary's machine: its link goes with it, and the server stops
     // without a checkpoint. Then what a failover manager does: read how far the standby
     // got, promote it, and lead the pooler to it.
+    const crashedAt = performance.now();
     await link.cut();
     await primary.stop('immediate');
     const killedAt = performance.now();
@@ -239,9 +240,13 @@ describe.each([
     const before = load.history.slice(0, fault);
     const acknowledged = before.filter((op) => op.kind !== 'find' && op.outcome === 'ok').length;
     const lostAtPromotion = lostWrites(before, atPromotion);
+    const lastWindow = before.filter(
+      (op) => op.kind !== 'find' && op.outcome === 'ok' && op.settledAt! > crashedAt - 2 * LINK_DELAY_MS,
+    ).length;
     const finalValues = await valuesOn(standby.url, table, load.tokens);
     console.log(
-      `failover, ${mode} replication: ${lostAtPromotion} of ${acknowledged} acknowledged writes lost; ` +
+      `failover, ${mode} replication: ${lostAtPromotion} of ${acknowledged} acknowledged writes lost ` +
+        `(${lastWindow} were acknowledged in the last ${2 * LINK_DELAY_MS} ms before the crash); ` +
         `kill to first save: node-postgres via PgBouncer ${recoveredMs['node-postgres']} ms, postgres.js ${recoveredMs['postgres.js']} ms ` +
         `(promoted at ${promotedMs} ms, PgBouncer re-pointed at ${repointedMs} ms); ` +
         `${load.count('error')} calls failed, cleanup failures ${cleanupErrors['node-postgres']!.length} + ${cleanupErrors['postgres.js']!.length}`,
@@ -252,6 +257,7 @@ describe.each([
     expect(load.count('hung'), 'calls still pending at the deadline').toBe(0);
     expect(load.history.filter((op) => op.outcome === 'non-error rejection').map((op) => op.error)).toEqual([]);
     expect(load.count('error'), 'calls that failed: the crash hit the load').toBeGreaterThan(0);
+    for (const op of load.history) if (op.outcome === 'error') expect(op.error).toBeInstanceOf(StoreQueryError);
     expect(checkNoAcknowledgedWriteLost(load.history.slice(fault), finalValues, { from: 'unknown' })).toEqual([]);
     for (const errors of Object.values(cleanupErrors)) for (const error of errors) expect(error).toBeInstanceOf(Error);
     expect(unhandled, 'unhandled rejections').toEqual([]);
