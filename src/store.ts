@@ -29,6 +29,12 @@ export interface PGStoreOptions {
   cleanupJitter?: number;
   /** Rows one cleanup statement deletes at most, so no run holds a huge lock. Default 5000. */
   cleanupBatchSize?: number;
+  /**
+   * Lock each cleanup batch's rows with `FOR UPDATE SKIP LOCKED`, so that cleaners never
+   * wait on each other or on a request. Default true. Turn off where row locks are not
+   * supported, such as a Citus table distributed by `token` (see docs/scaling.md).
+   */
+  cleanupSkipLocked?: boolean;
   /** Told of each failed cleanup run. Default: one line on stderr. */
   onError?: (error: unknown) => void;
   /** The sessions table. Default {@link sessions}; see {@link defineSessionsTable}. */
@@ -53,6 +59,7 @@ const OPTION_NAMES = Object.keys({
   cleanupInterval: true,
   cleanupJitter: true,
   cleanupBatchSize: true,
+  cleanupSkipLocked: true,
   onError: true,
   table: true,
   preparedStatements: true,
@@ -124,6 +131,8 @@ export class PGStore implements SessionStore {
     checkBoolean('hashTokens', this.#hashTokens);
     const preparedStatements = options.preparedStatements ?? true;
     checkBoolean('preparedStatements', preparedStatements);
+    const skipLocked = options.cleanupSkipLocked ?? true;
+    checkBoolean('cleanupSkipLocked', skipLocked);
     if (typeof db?.select !== 'function' || typeof db.insert !== 'function') {
       throw new TypeError('drizzle-pgstore: PGStore needs a Drizzle PostgreSQL database, e.g. drizzle(pool)');
     }
@@ -132,7 +141,7 @@ export class PGStore implements SessionStore {
     this.#options = options;
     this.table = options.table ?? sessions;
     checkSessionsTable(this.table);
-    this.#statements = buildStatements(db, this.table, preparedStatements);
+    this.#statements = buildStatements(db, this.table, preparedStatements, skipLocked);
     this.#cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
       jitter,
