@@ -199,7 +199,9 @@ export class ExpressSessionStore extends session.Store {
     if (typeof text !== 'string') {
       throw new TypeError(`drizzle-pgstore: serializer.stringify must return a string, got ${typeof text}`);
     }
-    await this.store.save(sid, utf8.encode(text), expiry);
+    const { ownerOf } = this.#options;
+    // With ownerOf, every save says who owns the session, so signing out clears it.
+    await this.store.save(sid, utf8.encode(text), expiry, ownerOf ? { owner: ownerOf(data) ?? null } : {});
   }
 
   async #touch(sid: string, data: SessionData): Promise<boolean> {
