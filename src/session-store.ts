@@ -81,8 +81,9 @@ export interface SessionStore {
   /**
    * Replaces the data and expiry of a live session only if its data is still `expected`,
    * and resolves to whether it did: the compare-and-swap `SessionManager` commits with.
+   * The owner is set, cleared or kept as with {@link save}.
    */
-  replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean>;
+  replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date, options?: SaveOptions): Promise<boolean>;
 
   /** Removes a session; an unknown or empty token is not an error. */
   delete(token: string): Promise<void>;

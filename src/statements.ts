@@ -141,6 +141,18 @@ function buildOwnerStatements(db: SessionDatabase, table: OwnedSessionsTable, na
           set: { data: excluded(table.data), expiry: excluded(table.expiry), owner: excluded(table.owner) },
         }),
     ),
+    replace: named(
+      'replace_owned',
+      db
+        .update(table)
+        .set({
+          data: sql`${sql.param(sql.placeholder('data'), table.data)}`,
+          expiry: sql`${sql.param(sql.placeholder('expiry'), table.expiry)}`,
+          owner: sql`${owner}`,
+        })
+        .where(and(eq(table.token, sql.placeholder('token')), live, eq(table.data, sql.placeholder('expected'))))
+        .returning({ replaced: sql<1>`1` }),
+    ),
     sessionsOf: named(
       'sessions_of',
       db

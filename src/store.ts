@@ -204,21 +204,17 @@ export class PGStore implements SessionStore {
     checkTokenToWrite(token);
     checkData(data, this.#maxDataBytes);
     checkExpiry(expiry);
-    checkOptionNames('save', options, SAVE_OPTION_NAMES);
-    const { owner } = options;
-    if (owner !== null && owner !== undefined) checkOwner(owner);
+    const owned = this.#ownerToWrite('save', options);
     const key = this.#storedKey(token);
-    if (owner === undefined) {
-      await this.#query('save', () => this.#statements.save.execute({ token: key, data, expiry }), { token, key, data });
-      return;
-    }
-    const statements = this.#ownerStatements('save');
-    await this.#query('save', () => statements.save.execute({ token: key, data, expiry, owner }), {
-      token,
-      key,
-      data,
-      owner: owner ?? undefined,
-    });
+    const secrets = { token, key, data, owner: owned?.owner ?? undefined };
+    await this.#query(
+      'save',
+      () =>
+        owned
+          ? owned.statements.save.execute({ token: key, data, expiry, owner: owned.owner })
+          : this.#statements.save.execute({ token: key, data, expiry }),
+      secrets,
+    );
   }
 
   /**
@@ -233,18 +229,22 @@ export class PGStore implements SessionStore {
    * // false: another writer came first (or the session is gone); read it again and retry
    * ```
    */
-  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean> {
+  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date, options: SaveOptions = {}): Promise<boolean> {
     this.#checkOpen('replace');
     checkTokenToWrite(token);
     checkData(expected, Number.MAX_SAFE_INTEGER);
     checkData(data, this.#maxDataBytes);
     checkExpiry(expiry);
+    const owned = this.#ownerToWrite('replace', options);
     const key = this.#storedKey(token);
-    const rows = await this.#query('replace', () => this.#statements.replace.execute({ token: key, expected, data, expiry }), {
-      token,
-      key,
-      data,
-    });
+    const rows = await this.#query(
+      'replace',
+      () =>
+        owned
+          ? owned.statements.replace.execute({ token: key, expected, data, expiry, owner: owned.owner })
+          : this.#statements.replace.execute({ token: key, expected, data, expiry }),
+      { token, key, data, owner: owned?.owner ?? undefined },
+    );
     return rows.length > 0;
   }
 
@@ -450,6 +450,18 @@ export class PGStore implements SessionStore {
     } catch (error) {
       throw queryError(method, error, secrets);
     }
+  }
+
+  /**
+   * What a write says of the owner: nothing (undefined, so the row keeps its owner), or the
+   * owner to write (null clears it) with the statements that write it.
+   */
+  #ownerToWrite(method: string, options: SaveOptions) {
+    checkOptionNames(method, options, SAVE_OPTION_NAMES);
+    const { owner } = options;
+    if (owner === undefined) return undefined;
+    if (owner !== null) checkOwner(owner);
+    return { owner, statements: this.#ownerStatements(method) };
   }
 
   /** The owner column's statements, or an error that says how to add the column. */

@@ -12,7 +12,7 @@ import { jsonCodec, type SessionCodec } from './codec.js';
  * new SessionManager(store, { lifetime: 7 * 24 * 3_600_000, idleTimeout: 2 * 3_600_000, cookie: { persist: false } });
  * ```
  */
-export interface SessionManagerOptions {
+export interface SessionManagerOptions<Data extends Record<string, unknown> = Record<string, unknown>> {
   /** How long a session lives from its creation (or last `renewToken`), however it is used. Default 24 hours. */
   lifetime?: number;
   /** A session not used for this long ends; 0 (the default) turns it off. */
@@ -35,6 +35,14 @@ export interface SessionManagerOptions {
   onError?: (error: Error) => void;
   /** Tries a commit makes when other requests change the same session at once. Default 64. */
   maxCommitAttempts?: number;
+  /**
+   * Who a session belongs to, from its values, e.g. `(values) => values.userId`: written with
+   * each commit that writes the row (`null` or `undefined` clears it), so that
+   * `store.sessionsOf(owner)` and `store.deleteOwner(owner)` find it. Needs a table with an
+   * owner column (`defineSessionsTable(name, { owner: true })`). Return a string: a number
+   * is refused (`String(id)`). Default: none; commits leave the owner as it is.
+   */
+  ownerOf?: (values: Partial<Data>) => string | null | undefined;
 }
 
 /** The options with defaults filled in. */
@@ -46,12 +54,13 @@ export interface ResolvedManagerOptions {
   codec: SessionCodec;
   onError: (error: Error) => void;
   maxCommitAttempts: number;
+  ownerOf: ((values: Record<string, unknown>) => string | null | undefined) | undefined;
 }
 
 const HOUR = 3_600_000;
 /** 100 years: past that a duration is a mistake, and the expiry would leave the store's range. */
 const MAX_DURATION = 100 * 365.25 * 24 * HOUR;
-const KNOWN = ['lifetime', 'idleTimeout', 'touchAfter', 'cookie', 'codec', 'onError', 'maxCommitAttempts'];
+const KNOWN = ['lifetime', 'idleTimeout', 'touchAfter', 'cookie', 'codec', 'onError', 'maxCommitAttempts', 'ownerOf'];
 
 function wholeNumber(name: string, value: unknown, fallback: number, least: number, most: number, unit: string): number {
   if (value === undefined) return fallback;
@@ -68,7 +77,9 @@ const duration = (name: string, value: unknown, fallback: number, least = 0) =>
 /** Reports a problem the visitor never sees, in one line. */
 const reportToStderr = (error: Error) => console.error(`drizzle-pgstore: ${error.message.replace(/^drizzle-pgstore: /, '')}`);
 
-export function resolveManagerOptions(options: SessionManagerOptions = {}): ResolvedManagerOptions {
+export function resolveManagerOptions<Data extends Record<string, unknown>>(
+  options: SessionManagerOptions<Data> = {},
+): ResolvedManagerOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('drizzle-pgstore: SessionManager options must be an object');
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new TypeError(`drizzle-pgstore: SessionManager has no option "${key}"; they are ${KNOWN.join(', ')}`);
@@ -86,5 +97,7 @@ export function resolveManagerOptions(options: SessionManagerOptions = {}): Reso
   const onError = options.onError ?? reportToStderr;
   if (typeof onError !== 'function') throw new TypeError('drizzle-pgstore: onError must be a function');
   const maxCommitAttempts = wholeNumber('maxCommitAttempts', options.maxCommitAttempts, 64, 1, 10_000, 'tries');
-  return { lifetime, idleTimeout, touchAfter, cookie: resolveCookieOptions(options.cookie), codec, onError, maxCommitAttempts };
+  const ownerOf = options.ownerOf as ResolvedManagerOptions['ownerOf'];
+  if (ownerOf !== undefined && typeof ownerOf !== 'function') throw new TypeError('drizzle-pgstore: ownerOf must be a function');
+  return { lifetime, idleTimeout, touchAfter, cookie: resolveCookieOptions(options.cookie), codec, onError, maxCommitAttempts, ownerOf };
 }

@@ -61,10 +61,10 @@ export class MemoryStore implements SessionStore {
     this.#table.write(this.#key(token), copy(data), new Date(expiry), owner);
   }
 
-  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean> {
+  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date, { owner }: SaveOptions = {}): Promise<boolean> {
     const row = this.#live(token);
     if (!row || Buffer.compare(row.data, expected) !== 0) return false;
-    this.#table.write(this.#key(token), copy(data), new Date(expiry));
+    this.#table.write(this.#key(token), copy(data), new Date(expiry), owner);
     return true;
   }
 
