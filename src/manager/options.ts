@@ -3,6 +3,7 @@
  */
 import { resolveCookieOptions, type ResolvedCookieOptions, type SessionCookieOptions } from './cookie.js';
 import { jsonCodec, type SessionCodec } from './codec.js';
+import { checkFunction, checkOptionNames, checkRange } from '../input.js';
 
 /**
  * Options of a {@link SessionManager}; every one has a default. Durations are milliseconds.
@@ -60,19 +61,25 @@ export interface ResolvedManagerOptions {
 const HOUR = 3_600_000;
 /** 100 years: past that a duration is a mistake, and the expiry would leave the store's range. */
 const MAX_DURATION = 100 * 365.25 * 24 * HOUR;
-const KNOWN = ['lifetime', 'idleTimeout', 'touchAfter', 'cookie', 'codec', 'onError', 'maxCommitAttempts', 'ownerOf'];
 
-function wholeNumber(name: string, value: unknown, fallback: number, least: number, most: number, unit: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < least || value > most) {
-    const got = typeof value === 'string' ? `string ${JSON.stringify(value.slice(0, 60))}` : String(value);
-    throw new RangeError(`drizzle-pgstore: ${name} must be a whole number of ${unit} from ${least} to ${most}, got ${got}`);
-  }
-  return value;
+/** Every option a SessionManager takes, so that a misspelt one is refused rather than ignored. */
+const OPTION_NAMES = Object.keys({
+  lifetime: true,
+  idleTimeout: true,
+  touchAfter: true,
+  cookie: true,
+  codec: true,
+  onError: true,
+  maxCommitAttempts: true,
+  ownerOf: true,
+} satisfies Record<keyof SessionManagerOptions, true>);
+
+/** A duration option in milliseconds, checked as every number option of the package is. */
+function duration(name: string, value: number | undefined, fallback: number, min = 0): number {
+  const ms = value ?? fallback;
+  checkRange(name, ms, { min, max: MAX_DURATION, unit: 'milliseconds', note: '100 years' });
+  return ms;
 }
-
-const duration = (name: string, value: unknown, fallback: number, least = 0) =>
-  wholeNumber(name, value, fallback, least, MAX_DURATION, 'milliseconds');
 
 /** Reports a problem the visitor never sees, in one line. */
 const reportToStderr = (error: Error) => console.error(`drizzle-pgstore: ${error.message.replace(/^drizzle-pgstore: /, '')}`);
@@ -80,10 +87,7 @@ const reportToStderr = (error: Error) => console.error(`drizzle-pgstore: ${error
 export function resolveManagerOptions<Data extends Record<string, unknown>>(
   options: SessionManagerOptions<Data> = {},
 ): ResolvedManagerOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('drizzle-pgstore: SessionManager options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new TypeError(`drizzle-pgstore: SessionManager has no option "${key}"; they are ${KNOWN.join(', ')}`);
-  }
+  checkOptionNames('SessionManager', options, OPTION_NAMES);
   const lifetime = duration('lifetime', options.lifetime, 24 * HOUR, 1);
   const idleTimeout = duration('idleTimeout', options.idleTimeout, 0);
   const touchAfter = duration('touchAfter', options.touchAfter, Math.min(Math.floor(idleTimeout / 10), 60_000));
@@ -95,9 +99,10 @@ export function resolveManagerOptions<Data extends Record<string, unknown>>(
     throw new TypeError('drizzle-pgstore: codec must have encode(record) and decode(bytes) functions');
   }
   const onError = options.onError ?? reportToStderr;
-  if (typeof onError !== 'function') throw new TypeError('drizzle-pgstore: onError must be a function');
-  const maxCommitAttempts = wholeNumber('maxCommitAttempts', options.maxCommitAttempts, 64, 1, 10_000, 'tries');
+  checkFunction('onError', onError);
+  const maxCommitAttempts = options.maxCommitAttempts ?? 64;
+  checkRange('maxCommitAttempts', maxCommitAttempts, { min: 1, max: 10_000, unit: 'tries' });
   const ownerOf = options.ownerOf as ResolvedManagerOptions['ownerOf'];
-  if (ownerOf !== undefined && typeof ownerOf !== 'function') throw new TypeError('drizzle-pgstore: ownerOf must be a function');
+  if (ownerOf !== undefined) checkFunction('ownerOf', ownerOf);
   return { lifetime, idleTimeout, touchAfter, cookie: resolveCookieOptions(options.cookie), codec, onError, maxCommitAttempts, ownerOf };
 }
