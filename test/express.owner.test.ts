@@ -31,11 +31,11 @@ async function startApp(store: PGStore) {
     res.json({ user: req.session.userId ?? null });
   });
   app.get('/devices', async (req, res) => {
-    const devices = await store.sessionsOf(req.session.userId!, { current: req.sessionID });
-    res.json(devices.map((device) => ({ current: device.current })));
+    const devices = await sessions.sessionsOf(req.session.userId!, { current: req.sessionID });
+    res.json(devices.map((device) => ({ user: device.session.userId, current: device.current })));
   });
   app.post('/sign-out-others', async (req, res) => {
-    res.json({ ended: await store.deleteOwner(req.session.userId!, { except: req.sessionID }) });
+    res.json({ ended: await sessions.deleteOwner(req.session.userId!, { except: req.sessionID }) });
   });
   app.post('/sign-out', (req, res) => {
     delete req.session.userId;
@@ -80,8 +80,9 @@ describe.each([
     await phone.post('/sign-in?user=alice');
     await app.browser().post('/sign-in?user=bob');
     expect(await owners()).toEqual(['alice', 'alice', 'bob']);
-    expect((await laptop.get('/devices')).body).toEqual([{ current: expect.any(Boolean) }, { current: expect.any(Boolean) }]);
-    expect(((await laptop.get('/devices')).body as unknown as Array<{ current: boolean }>).filter((d) => d.current)).toHaveLength(1);
+    const devices = (await laptop.get('/devices')).body as unknown as Array<{ user: string; current: boolean }>;
+    expect(devices.map((device) => device.user)).toEqual(['alice', 'alice']);
+    expect(devices.filter((device) => device.current)).toHaveLength(1);
 
     expect((await laptop.post('/sign-out-others')).body).toEqual({ ended: 1 });
     expect((await phone.get('/me')).body).toEqual({ user: null });
