@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defineSessionsTable, hashToken, ownerMigrations, PGStore, type PGStoreOptions } from '../src/index.js';
 import { openNodePostgres, openPglite, openPostgresJs, type Backend, type OpenBackend } from './support/backends.js';
@@ -127,6 +128,22 @@ describe.each(BACKENDS)('sessions per owner on %s', (_, open) => {
     expect(savedBefore.size).toBeGreaterThanOrEqual(100);
     const left = new Set((await store.sessionsOf('alice')).map((s) => s.key));
     expect([...savedBefore].filter((token) => left.has(token))).toEqual([]);
+  });
+
+  it("keeps the owner out of a failed save's error, as it keeps the token and data out", async () => {
+    const store = newStore();
+    await backend.query(`CREATE FUNCTION quote_owner() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'refused row of %', NEW.owner; END $$`);
+    await backend.query('CREATE TRIGGER quote_owner BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION quote_owner()');
+    try {
+      const error = await store.save('token-of-ada', bytes('x'), inMinutes(5), { owner: 'ada@example.com' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'StoreQueryError', method: 'save' });
+      expect(String((error as Error).message)).toMatch(/refused row of \[redacted\]/);
+      expect(inspect(error, { showHidden: true, depth: null })).not.toContain('ada@example.com');
+    } finally {
+      await backend.query('DROP TRIGGER quote_owner ON sessions');
+      await backend.query('DROP FUNCTION quote_owner()');
+    }
   });
 
   it('refuses hostile owners with an error that names the problem, and writes nothing', async () => {
