@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { and, count, eq, inArray, notBetween, sql } from 'drizzle-orm';
-import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { and, count, desc, eq, inArray, is, ne, notBetween, sql } from 'drizzle-orm';
+import { PgColumn, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { epochMillis, expired, unexpired } from './expiry-sql.js';
-import type { SessionsTable } from './schema.js';
+import type { OwnedSessionsTable, SessionsTable } from './schema.js';
 
 /**
  * Any Drizzle PostgreSQL database: node-postgres, postgres.js, PGlite, Neon and the rest.
@@ -54,14 +54,15 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
 
   // drizzle runs a query unnamed (unprepared) when its name is undefined, on every
   // driver; its types only admit strings.
-  const named = <Q extends { toSQL(): { sql: string }; prepare(name: string): unknown }>(op: string, query: Q) =>
+  const named: Named = (op, query) =>
     query.prepare(
       (prepare
         ? `drizzle_pgstore_${op}_${createHash('sha256').update(query.toSQL().sql).digest('hex').slice(0, 20)}`
         : undefined) as string,
-    ) as ReturnType<Q['prepare']>;
+    ) as ReturnType<(typeof query)['prepare']>;
 
   return {
+    owner: hasOwnerColumn(table) ? buildOwnerStatements(db, table, named) : undefined,
     find: named('find', db.select({ data: table.data }).from(table).where(and(eq(table.token, token), live))),
     findWithExpiry: named(
       'find_with_expiry',
@@ -112,6 +113,65 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
     tokens: named('tokens', db.select({ token: table.token }).from(table).where(live)),
     count: named('count', db.select({ live: count() }).from(table).where(live)),
     deleteExpiredBatch: named('delete_expired', deleteExpiredBatchQuery(db, table, skipLocked)),
+  };
+}
+
+/** Whether a sessions table was defined with `owner: true`. */
+const hasOwnerColumn = (table: SessionsTable): table is OwnedSessionsTable =>
+  is((table as Partial<OwnedSessionsTable>).owner, PgColumn);
+
+type Named = <Q extends { toSQL(): { sql: string }; prepare(name: string): unknown }>(op: string, query: Q) => ReturnType<Q['prepare']>;
+
+/** The queries that need the owner column, for a table that has one. */
+function buildOwnerStatements(db: SessionDatabase, table: OwnedSessionsTable, named: Named) {
+  const owner = sql.placeholder('owner');
+  const live = unexpired(table.expiry);
+  // `except` is '' when there is none: no row has an empty token, so none is kept.
+  const ended = db
+    .$with('ended')
+    .as(
+      db
+        .delete(table)
+        .where(and(eq(table.owner, owner), ne(table.token, sql.placeholder('except'))))
+        .returning({ expiry: table.expiry }),
+    );
+  return {
+    // The owner is written with the row, so a session never exists without it.
+    save: named(
+      'save_owned',
+      db
+        .insert(table)
+        .values({ token: sql.placeholder('token'), data: sql.placeholder('data'), expiry: sql.placeholder('expiry'), owner })
+        .onConflictDoUpdate({
+          target: table.token,
+          set: { data: excluded(table.data), expiry: excluded(table.expiry), owner: excluded(table.owner) },
+        }),
+    ),
+    replace: named(
+      'replace_owned',
+      db
+        .update(table)
+        .set({
+          data: sql`${sql.param(sql.placeholder('data'), table.data)}`,
+          expiry: sql`${sql.param(sql.placeholder('expiry'), table.expiry)}`,
+          owner: sql`${owner}`,
+        })
+        .where(and(eq(table.token, sql.placeholder('token')), live, eq(table.data, sql.placeholder('expected'))))
+        .returning({ replaced: sql<1>`1` }),
+    ),
+    sessionsOf: named(
+      'sessions_of',
+      db
+        .select({ key: table.token, data: table.data, expiryMs: epochMillis(table.expiry) })
+        .from(table)
+        .where(and(eq(table.owner, owner), live))
+        .orderBy(desc(table.expiry)),
+    ),
+    // Expired rows of the owner go too, but only the live ones were sessions to end.
+    deleteOwner: named(
+      'delete_owner',
+      db.with(ended).select({ live: count() }).from(ended).where(unexpired(ended.expiry)),
+    ),
   };
 }
 

@@ -253,7 +253,7 @@ describe('ExpressSessionStore', () => {
       /^drizzle-pgstore: ExpressSessionStore has no option "touchafter" \(did you mean "touchAfter"\?\)$/,
     );
     expect(() => new ExpressSessionStore(store, { ttlSeconds: 5 } as ExpressSessionStoreOptions)).toThrow(
-      /^drizzle-pgstore: ExpressSessionStore has no option "ttlSeconds"; its options are ttl, touchAfter, disableTouch, serializer, onUnreadable$/,
+      /^drizzle-pgstore: ExpressSessionStore has no option "ttlSeconds"; its options are ttl, touchAfter, disableTouch, serializer, onUnreadable, ownerOf$/,
     );
   });
 
