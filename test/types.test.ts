@@ -158,7 +158,7 @@ describe('public types', () => {
     expectTypeOf<DriverErrorSummary['code']>().toEqualTypeOf<string | undefined>();
   });
 
-  it('types the table rows as the seed columns', () => {
+  it('types the table rows as the documented columns', () => {
     expectTypeOf<typeof sessions.$inferSelect>().toEqualTypeOf<{ token: string; data: Uint8Array; expiry: Date }>();
     const custom = defineSessionsTable('user_sessions', { schema: 'auth' });
     expectTypeOf<typeof custom.$inferInsert>().toEqualTypeOf<{ token: string; data: Uint8Array; expiry: Date }>();

@@ -4,7 +4,7 @@ import { defineSessionsTable, PGStore, type PGStoreOptions } from '../../src/ind
 import { uniqueName, type Backend, type OpenBackend } from './backends.js';
 import { countRows, createSessionsTable, qualified, sameBytes } from './sql.js';
 
-/** Cases each property tries; the issue asks for at least a thousand. */
+/** Cases each property tries: enough to reach the rare shapes of Unicode and bytes. */
 const RUNS = 1000;
 const MAX_TOKEN_BYTES = 1024;
 const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
