@@ -52,7 +52,7 @@ async function startApp(sessions: ExpressSessionStore, cookie: session.CookieOpt
 
 type Cookie = { id: string; secret: string | null; maxAge: number | null; expires: string | null };
 
-describe.each(BACKENDS)('express over HTTP on $name', ({ open }) => {
+for (const { name, open } of BACKENDS) describe(`express over HTTP on ${name}`, () => {
   let backend: Backend;
   const cleanups: Array<() => Promise<void>> = [];
   const start = async (options: { cookie?: session.CookieOptions; rolling?: boolean; hashTokens?: boolean } = {}) => {

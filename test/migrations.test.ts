@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { databaseUrl, openNodePostgres, openPglite, uniqueName, type Backend, type OpenBackend } from './support/backends.js';
+import { BACKENDS, databaseUrl, uniqueName, type Backend } from './support/backends.js';
 import { describeSessionsTable } from './support/catalog.js';
 import { sessionsTableDdl } from './support/sql.js';
 import { postgresTarget, runCli, type Target } from './support/cli.js';
@@ -15,10 +15,7 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const drizzleKit = fileURLToPath(new URL('../node_modules/drizzle-kit/bin.cjs', import.meta.url));
 
-describe.each<[string, OpenBackend]>([
-  ['PGlite', openPglite],
-  ['PostgreSQL', openNodePostgres],
-])('the shipped migration on %s', (_name, open) => {
+for (const { name, open } of BACKENDS) describe(`the shipped migration on ${name}`, () => {
   let backend: Backend;
   beforeAll(async () => {
     backend = await open();
