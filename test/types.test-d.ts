@@ -88,7 +88,7 @@ export type PublicTypes = [
   PGSessionStorageOptions,
 ];
 
-// Checked by `npm run typecheck`; at run time these only show up as passing tests.
+// Checked by tsc, in `npm test` (vitest's typecheck mode) and `npm run typecheck`.
 describe('public types', () => {
   it('exports exactly these values from each entry point', () => {
     expectTypeOf<keyof typeof mainEntry>().toEqualTypeOf<
