@@ -3,7 +3,7 @@
  * some of them (`BACKENDS=pglite,node-postgres`; all when unset). Kept apart from
  * backends.ts so the global setup can check the variable without loading any driver.
  */
-export const BACKEND_NAMES = ['pglite', 'node-postgres', 'postgres-js'] as const;
+const BACKEND_NAMES = ['pglite', 'node-postgres', 'postgres-js'] as const;
 
 export type BackendName = (typeof BACKEND_NAMES)[number];
 

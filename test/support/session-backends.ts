@@ -32,7 +32,7 @@ export interface SessionBackend {
 export type OpenSessionBackend = () => Promise<SessionBackend>;
 
 /** PGStore on a database, its rows read and changed with SQL. */
-export const onDatabase =
+const onDatabase =
   (open: OpenBackend): OpenSessionBackend =>
   async () => {
     const backend = await open();

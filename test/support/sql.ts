@@ -1,7 +1,7 @@
 import type { Backend } from './backends.js';
 
 /** Quotes a PostgreSQL identifier, whatever it holds. */
-export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** The qualified, quoted name of a table. */
 export const qualified = (table: string, schema?: string) =>
