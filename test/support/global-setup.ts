@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { selectedBackendNames } from './backend-names.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,6 +12,8 @@ declare module 'vitest' {
  * throwaway container where Docker runs, else a failure that says what to do.
  */
 export default async function setup(project: TestProject) {
+  // A typo in BACKENDS stops the run here, once, rather than in every test file.
+  selectedBackendNames();
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) {
     project.provide('databaseUrl', fromEnv);

@@ -52,7 +52,6 @@ export function freePort(): Promise<number> {
  * test may kill and restart it at will. The machine's shared server is never touched.
  */
 export interface Cluster {
-  readonly port: number;
   /** Superuser URL of the `postgres` database. */
   readonly url: string;
   /** Stops the server; `immediate` is a crash: no checkpoint, clients cut at once. */
@@ -80,7 +79,6 @@ async function serveCluster(prepare: (data: string) => Promise<unknown>, setting
   const pgCtl = (...args: string[]) => runAsPostgres(`${PG_BIN}/pg_ctl`, ['-D', data, ...args]);
   let running = false;
   const cluster: Cluster = {
-    port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async start() {
       await pgCtl('-o', serverOptions, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start');

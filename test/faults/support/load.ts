@@ -1,4 +1,5 @@
 import type { PGStore } from '../../../src/index.js';
+import { inOneHour } from '../../support/values.js';
 
 /** One store call the load made, and how it settled. */
 export interface Operation {
@@ -18,7 +19,6 @@ export interface Operation {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const inOneHour = () => new Date(Date.now() + 3_600_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

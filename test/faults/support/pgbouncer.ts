@@ -6,7 +6,6 @@ import { freePort, makePostgresDir, runAsPostgres } from './cluster.js';
 const PGBOUNCER = '/usr/sbin/pgbouncer';
 
 export interface PgBouncer {
-  readonly port: number;
   /** `pgbouncer --version`, first line. */
   readonly version: string;
   /** URL of a database alias (or a server database of that name) through the bouncer. */
@@ -77,7 +76,6 @@ export async function startPgBouncer(
   let pid = 0;
 
   const bouncer: PgBouncer = {
-    port,
     version: stdout.split('\n')[0]!.trim(),
     url: (alias) => `postgres://postgres@127.0.0.1:${port}/${alias}`,
     async repoint(target) {

@@ -90,7 +90,7 @@ export type PublicTypes = [
   PGSessionStorageOptions,
 ];
 
-// Checked by `npm run typecheck`; at run time these only show up as passing tests.
+// Checked by tsc, in `npm test` (vitest's typecheck mode) and `npm run typecheck`.
 describe('public types', () => {
   it('exports exactly these values from each entry point', () => {
     expectTypeOf<keyof typeof mainEntry>().toEqualTypeOf<
@@ -166,7 +166,7 @@ describe('public types', () => {
     expectTypeOf<DriverErrorSummary['code']>().toEqualTypeOf<string | undefined>();
   });
 
-  it('types the table rows as the seed columns', () => {
+  it('types the table rows as the documented columns', () => {
     expectTypeOf<typeof sessions.$inferSelect>().toEqualTypeOf<{ token: string; data: Uint8Array; expiry: Date }>();
     const custom = defineSessionsTable('user_sessions', { schema: 'auth' });
     expectTypeOf<typeof custom.$inferInsert>().toEqualTypeOf<{ token: string; data: Uint8Array; expiry: Date }>();
