@@ -54,6 +54,8 @@ export function freePort(): Promise<number> {
 export interface Cluster {
   /** Superuser URL of the `postgres` database. */
   readonly url: string;
+  /** The TCP port it listens on, for a standby or a proxy to reach it. */
+  readonly port: number;
   /** Stops the server; `immediate` is a crash: no checkpoint, clients cut at once. */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Starts it again on the same port and waits until it accepts connections. */
@@ -80,6 +82,7 @@ async function serveCluster(prepare: (data: string) => Promise<unknown>, setting
   let running = false;
   const cluster: Cluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
     async start() {
       await pgCtl('-o', serverOptions, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start');
       running = true;
