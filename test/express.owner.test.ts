@@ -5,8 +5,9 @@ import session from 'express-session';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExpressSessionStore } from '../src/express.js';
 import { defineSessionsTable, PGStore } from '../src/index.js';
-import { openNodePostgres, openPglite, openPostgresJs, type Backend, type OpenBackend } from './support/backends.js';
+import { BACKENDS, type Backend } from './support/backends.js';
 import { CookieClient } from './support/cookie-client.js';
+import { unreachableDatabase } from './support/unreachable-database.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -49,11 +50,7 @@ async function startApp(store: PGStore) {
   };
 }
 
-describe.each([
-  ['PGlite', openPglite],
-  ['node-postgres', openNodePostgres],
-  ['postgres.js', openPostgresJs],
-] as Array<[string, OpenBackend]>)('express-session with ownerOf on %s', (_name, open) => {
+describe.each(BACKENDS)('express-session with ownerOf on $name', ({ open }) => {
   let backend: Backend;
   let store: PGStore;
   let app: Awaited<ReturnType<typeof startApp>>;
@@ -100,11 +97,9 @@ describe.each([
 });
 
 it('refuses an ownerOf that is not a function, by name', async () => {
-  const backend = await openPglite();
-  try {
-    const store = new PGStore(backend.db, { cleanupInterval: 0 });
-    expect(() => new ExpressSessionStore(store, { ownerOf: 'userId' as never })).toThrow(/ownerOf must be a function/);
-  } finally {
-    await backend.close();
-  }
+  const database = unreachableDatabase();
+  const store = new PGStore(database.db, { cleanupInterval: 0 });
+  expect(() => new ExpressSessionStore(store, { ownerOf: 'userId' as never })).toThrow(/ownerOf must be a function, got string "userId"/);
+  await store.close();
+  await database.close();
 });

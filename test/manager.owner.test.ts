@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defineSessionsTable, PGStore, SessionManager } from '../src/index.js';
-import { openNodePostgres, openPglite, openPostgresJs, type Backend, type OpenBackend } from './support/backends.js';
+import { BACKENDS, type Backend } from './support/backends.js';
 import { CookieClient } from './support/cookie-client.js';
 import { serveFetch, type FetchServer } from './support/fetch-server.js';
 
 type Data = { userId: string; visits: number };
 
-describe.each([
-  ['PGlite', openPglite],
-  ['node-postgres', openNodePostgres],
-  ['postgres.js', openPostgresJs],
-] as Array<[string, OpenBackend]>)('SessionManager with ownerOf on %s', (_name, open) => {
+describe.each(BACKENDS)('SessionManager with ownerOf on $name', ({ open }) => {
   let backend: Backend;
   let store: PGStore;
   let manager: SessionManager<Data>;

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defineSessionsTable, hashToken, ownerMigrations, PGStore, type PGStoreOptions } from '../src/index.js';
-import { openNodePostgres, openPglite, openPostgresJs, type Backend, type OpenBackend } from './support/backends.js';
+import { BACKENDS, type Backend } from './support/backends.js';
 import { countRows } from './support/sql.js';
+import { unreachableDatabase } from './support/unreachable-database.js';
+import { bytes } from './support/values.js';
 
-const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 const ownedSessions = defineSessionsTable('sessions', { owner: true });
@@ -17,13 +18,7 @@ async function addOwnerColumn(backend: Backend) {
   for (const statement of sql.split('--> statement-breakpoint')) await backend.query(statement);
 }
 
-const BACKENDS: Array<[string, OpenBackend]> = [
-  ['PGlite', openPglite],
-  ['node-postgres', openNodePostgres],
-  ['postgres.js', openPostgresJs],
-];
-
-describe.each(BACKENDS)('sessions per owner on %s', (_, open) => {
+describe.each(BACKENDS)('sessions per owner on $name', ({ open }) => {
   let backend: Backend;
   const stores: PGStore[] = [];
   const newStore = (options: PGStoreOptions = {}) => {
@@ -146,41 +141,6 @@ describe.each(BACKENDS)('sessions per owner on %s', (_, open) => {
     }
   });
 
-  it('refuses hostile owners with an error that names the problem, and writes nothing', async () => {
-    const store = newStore();
-    const cases: Array<[unknown, RegExp]> = [
-      ['a\0b', /owner must not contain NUL/],
-      ['x'.repeat(1025), /owner is 1025 bytes in UTF-8; at most 1024/],
-      ['', /owner must not be empty \(null clears it\)/],
-      [42, /owner must be a string, got number \(pass String\(id\)\)/],
-      [{ id: 1 }, /owner must be a string, got object/],
-      ['\ud800', /owner must be well-formed Unicode/],
-    ];
-    for (const [owner, message] of cases) {
-      await expect(store.save('t', bytes('x'), inMinutes(5), { owner: owner as string })).rejects.toThrow(message);
-      await expect(store.sessionsOf(owner as string)).rejects.toThrow(message);
-      await expect(store.deleteOwner(owner as string)).rejects.toThrow(message);
-    }
-    await expect(store.sessionsOf(null as unknown as string)).rejects.toThrow(/owner must be a string, got null/);
-    await expect(store.save('t', bytes('x'), inMinutes(5), { ownr: 'a' } as never)).rejects.toThrow(
-      /save has no option "ownr" \(did you mean "owner"\?\)/,
-    );
-    expect(await countRows(backend)).toBe(0);
-  });
-
-  it('on a table defined without the column, refuses owner calls with how to add it, and writes nothing', async () => {
-    const store = newStore({ table: defineSessionsTable('sessions') });
-    const howTo =
-      /needs an owner column, and the table "sessions" is defined without one: define it with defineSessionsTable\('sessions', \{ owner: true \}\).*drizzle-pgstore migrate --owner/;
-    await expect(store.save('t', bytes('x'), inMinutes(5), { owner: 'alice' })).rejects.toThrow(howTo);
-    await expect(store.sessionsOf('alice')).rejects.toThrow(howTo);
-    await expect(store.deleteOwner('alice')).rejects.toThrow(howTo);
-    expect(await countRows(backend)).toBe(0);
-    // Without an owner, the table is SCS's and works as ever.
-    await store.save('t', bytes('x'), inMinutes(5));
-    expect(await countRows(backend)).toBe(1);
-  });
-
   it("runs SCS pgstore's own statements, verbatim, on a table with an owner column, and keeps the owner through them", async () => {
     const store = newStore();
     await store.save('shared', bytes('from node'), inMinutes(30), { owner: 'alice' });
@@ -205,5 +165,53 @@ describe.each(BACKENDS)('sessions per owner on %s', (_, open) => {
     expect(await ownerOfRow('go-only')).toBeNull();
     await backend.query('DELETE FROM sessions WHERE token = $1', ['shared']);
     expect(await store.sessionsOf('alice')).toEqual([]);
+  });
+});
+
+// Checks that end before any query, once: the database is never reached.
+describe('owner input', () => {
+  const database = unreachableDatabase();
+  const stores: PGStore[] = [];
+  const newStore = (options: PGStoreOptions = {}) => {
+    const store = new PGStore(database.db, { cleanupInterval: 0, table: ownedSessions, ...options });
+    stores.push(store);
+    return store;
+  };
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    await database.close();
+  });
+
+  it('refuses hostile owners with an error that names the problem, and writes nothing', async () => {
+    const store = newStore();
+    const cases: Array<[unknown, RegExp]> = [
+      ['a\0b', /owner must not contain NUL/],
+      ['x'.repeat(1025), /owner is 1025 bytes in UTF-8; at most 1024/],
+      ['', /owner must not be empty \(null clears it\)/],
+      [42, /owner must be a string, got number \(pass String\(id\)\)/],
+      [{ id: 1 }, /owner must be a string, got object/],
+      ['\ud800', /owner must be well-formed Unicode/],
+    ];
+    for (const [owner, message] of cases) {
+      await expect(store.save('t', bytes('x'), inMinutes(5), { owner: owner as string })).rejects.toThrow(message);
+      await expect(store.sessionsOf(owner as string)).rejects.toThrow(message);
+      await expect(store.deleteOwner(owner as string)).rejects.toThrow(message);
+    }
+    await expect(store.sessionsOf(null as unknown as string)).rejects.toThrow(/owner must be a string, got null/);
+    await expect(store.save('t', bytes('x'), inMinutes(5), { ownr: 'a' } as never)).rejects.toThrow(
+      /save has no option "ownr" \(did you mean "owner"\?\)/,
+    );
+    expect(database.connectionAttempts).toBe(0);
+  });
+
+  it('on a table defined without the column, refuses owner calls with how to add it, and writes nothing', async () => {
+    const store = newStore({ table: defineSessionsTable('sessions') });
+    const howTo =
+      /needs an owner column, and the table "sessions" is defined without one: define it with defineSessionsTable\('sessions', \{ owner: true \}\).*drizzle-pgstore migrate --owner/;
+    await expect(store.save('t', bytes('x'), inMinutes(5), { owner: 'alice' })).rejects.toThrow(howTo);
+    await expect(store.sessionsOf('alice')).rejects.toThrow(howTo);
+    await expect(store.deleteOwner('alice')).rejects.toThrow(howTo);
+    await expect(store.replace('t', bytes('x'), bytes('y'), inMinutes(5), { owner: 'alice' })).rejects.toThrow(howTo);
+    expect(database.connectionAttempts).toBe(0);
   });
 });
