@@ -4,8 +4,9 @@ import express from 'express';
 import session from 'express-session';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExpressSessionStore } from '../src/express.js';
-import { defineSessionsTable, PGStore } from '../src/index.js';
-import { BACKENDS, type Backend } from './support/backends.js';
+import { PGStore } from '../src/index.js';
+import { BACKENDS } from './support/backends.js';
+import { openOwnedSessions, type OwnedSessionsBackend } from './support/owned-sessions.js';
 import { CookieClient } from './support/cookie-client.js';
 import { unreachableDatabase } from './support/unreachable-database.js';
 
@@ -51,24 +52,20 @@ async function startApp(store: PGStore) {
 }
 
 describe.each(BACKENDS)('express-session with ownerOf on $name', ({ open }) => {
-  let backend: Backend;
-  let store: PGStore;
+  let owned: OwnedSessionsBackend;
   let app: Awaited<ReturnType<typeof startApp>>;
-  const owners = async () =>
-    (await backend.query<{ owner: string | null }>('SELECT owner FROM sessions ORDER BY owner')).map((row) => row.owner);
+  const owners = () => owned.owners();
 
   beforeAll(async () => {
-    backend = await open();
-    await backend.query('ALTER TABLE sessions ADD COLUMN owner text');
-    store = new PGStore(backend.db, { cleanupInterval: 0, table: defineSessionsTable('sessions', { owner: true }) });
+    owned = await openOwnedSessions(open);
+    const { store } = owned;
     app = await startApp(store);
   });
   afterAll(async () => {
     await app?.close();
-    await store?.close();
-    await backend?.close();
+    await owned?.close();
   });
-  beforeEach(() => backend.query('TRUNCATE sessions'));
+  beforeEach(() => owned.backend.query('TRUNCATE sessions'));
 
   it('keeps the owner with each save, lists the devices, and signs the others out', async () => {
     const laptop = app.browser();
@@ -92,7 +89,7 @@ describe.each(BACKENDS)('express-session with ownerOf on $name', ({ open }) => {
     await laptop.post('/sign-in?user=alice');
     await laptop.post('/sign-out');
     expect(await owners()).toEqual([null]);
-    expect(await store.sessionsOf('alice')).toEqual([]);
+    expect(await owned.store.sessionsOf('alice')).toEqual([]);
   });
 });
 

@@ -1,23 +1,21 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineSessionsTable, PGStore, SessionManager } from '../src/index.js';
-import { BACKENDS, type Backend } from './support/backends.js';
+import { SessionManager } from '../src/index.js';
+import { BACKENDS } from './support/backends.js';
+import { openOwnedSessions, type OwnedSessionsBackend } from './support/owned-sessions.js';
 import { CookieClient } from './support/cookie-client.js';
 import { serveFetch, type FetchServer } from './support/fetch-server.js';
 
 type Data = { userId: string; visits: number };
 
 describe.each(BACKENDS)('SessionManager with ownerOf on $name', ({ open }) => {
-  let backend: Backend;
-  let store: PGStore;
+  let owned: OwnedSessionsBackend;
   let manager: SessionManager<Data>;
   let server: FetchServer;
-  const owners = async () =>
-    (await backend.query<{ owner: string | null }>('SELECT owner FROM sessions ORDER BY owner')).map((row) => row.owner);
+  const owners = () => owned.owners();
 
   beforeAll(async () => {
-    backend = await open();
-    await backend.query('ALTER TABLE sessions ADD COLUMN owner text');
-    store = new PGStore(backend.db, { cleanupInterval: 0, table: defineSessionsTable('sessions', { owner: true }) });
+    owned = await openOwnedSessions(open);
+    const { store } = owned;
     manager = new SessionManager<Data>(store, { ownerOf: (values) => values.userId });
     server = await serveFetch(
       manager.handle(async (request, session) => {
@@ -44,10 +42,9 @@ describe.each(BACKENDS)('SessionManager with ownerOf on $name', ({ open }) => {
   });
   afterAll(async () => {
     await server?.close();
-    await store?.close();
-    await backend?.close();
+    await owned?.close();
   });
-  beforeEach(() => backend.query('TRUNCATE sessions'));
+  beforeEach(() => owned.backend.query('TRUNCATE sessions'));
 
   it('writes the owner with each commit, signs the other devices out, and clears it at sign-out', async () => {
     const laptop = new CookieClient(server.url);
@@ -56,7 +53,7 @@ describe.each(BACKENDS)('SessionManager with ownerOf on $name', ({ open }) => {
     await phone.get('/sign-in?user=alice');
     await phone.get('/visit'); // a compare-and-swap commit: the owner stays
     expect(await owners()).toEqual(['alice', 'alice']);
-    expect((await store.sessionsOf('alice')).map((s) => s.key)).toContain(laptop.cookie('session'));
+    expect((await owned.store.sessionsOf('alice')).map((s) => s.key)).toContain(laptop.cookie('session'));
 
     expect((await laptop.get('/sign-out-others')).body).toEqual({ ended: 1 });
     expect((await phone.get('/me')).body).toEqual({ user: null });
@@ -76,7 +73,7 @@ describe.each(BACKENDS)('SessionManager with ownerOf on $name', ({ open }) => {
     await laptop.get('/sign-out-others');
     inFlight.set('visits', 1);
     await manager.commit(inFlight, new Response('late'));
-    expect(await store.sessionsOf('alice')).toHaveLength(1);
-    expect(await store.find(phone.cookie('session')!)).toBeNull();
+    expect(await owned.store.sessionsOf('alice')).toHaveLength(1);
+    expect(await owned.store.find(phone.cookie('session')!)).toBeNull();
   });
 });

@@ -1,22 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineSessionsTable, hashToken, ownerMigrations, PGStore, type PGStoreOptions } from '../src/index.js';
+import { defineSessionsTable, hashToken, PGStore, type PGStoreOptions } from '../src/index.js';
 import { BACKENDS, type Backend } from './support/backends.js';
+import { addOwnerColumn, ownedSessions } from './support/owned-sessions.js';
 import { countRows } from './support/sql.js';
 import { unreachableDatabase } from './support/unreachable-database.js';
 import { bytes } from './support/values.js';
 
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000);
-const ownedSessions = defineSessionsTable('sessions', { owner: true });
-
-/** Applies the shipped owner migration's statements, as the migrators and `migrate --owner` do. */
-async function addOwnerColumn(backend: Backend) {
-  const sql = await readFile(join(ownerMigrations.migrationsFolder, '0000_owner.sql'), 'utf8');
-  for (const statement of sql.split('--> statement-breakpoint')) await backend.query(statement);
-}
 
 describe.each(BACKENDS)('sessions per owner on $name', ({ open }) => {
   let backend: Backend;
