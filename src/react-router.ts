@@ -7,7 +7,8 @@
 import { createSessionStorage, type SessionData, type SessionIdStorageStrategy, type SessionStorage } from 'react-router';
 import { jsonCodec } from './manager/codec.js';
 import { isTokenShaped, newToken } from './manager/token.js';
-import type { SessionStore } from './session-store.js';
+import { checkFunction, checkOptionNames, checkRange } from './input.js';
+import type { SaveOptions, SessionStore } from './session-store.js';
 
 /**
  * Options of {@link createPGSessionStorage}.
@@ -17,7 +18,7 @@ import type { SessionStore } from './session-store.js';
  * const options: PGSessionStorageOptions = { store, cookie: { name: '__session', secrets: [secret], secure: true } };
  * ```
  */
-export interface PGSessionStorageOptions {
+export interface PGSessionStorageOptions<Data = SessionData> {
   /** Where sessions are kept: a PGStore. */
   store: SessionStore;
   /**
@@ -30,9 +31,22 @@ export interface PGSessionStorageOptions {
    * Default 24 hours.
    */
   lifetime?: number;
+  /**
+   * Who a session belongs to, from its data, e.g. `(data) => data.userId`: written with every
+   * commit (`null` or `undefined` clears it), for `store.sessionsOf` and `store.deleteOwner`.
+   * Needs a table with an owner column (`defineSessionsTable(name, { owner: true })`).
+   * Default: none; commits leave the owner as it is.
+   */
+  ownerOf?: (data: Partial<Data>) => string | null | undefined;
 }
 
 const DAY = 86_400_000;
+
+/** Every option createPGSessionStorage takes, so that a misspelt one is refused rather than ignored. */
+const OPTION_NAMES = Object.keys({ store: true, cookie: true, lifetime: true, ownerOf: true } satisfies Record<
+  keyof PGSessionStorageOptions,
+  true
+>);
 
 /**
  * A React Router `SessionStorage` whose sessions are rows of a sessions table. Session ids
@@ -51,18 +65,20 @@ const DAY = 86_400_000;
  * ```
  */
 export function createPGSessionStorage<Data = SessionData, FlashData = Data>(
-  options: PGSessionStorageOptions,
+  options: PGSessionStorageOptions<Data>,
 ): SessionStorage<Data, FlashData> {
-  const { store, cookie, lifetime = DAY } = options ?? ({} as PGSessionStorageOptions);
+  checkOptionNames('createPGSessionStorage', options, OPTION_NAMES);
+  const { store, cookie, lifetime = DAY, ownerOf } = options;
   for (const method of ['find', 'save', 'delete'] as const) {
     if (typeof store?.[method] !== 'function') {
       throw new TypeError(`drizzle-pgstore: createPGSessionStorage needs a store with ${method}(), such as a PGStore`);
     }
   }
-  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 100 * 365.25 * DAY) {
-    throw new RangeError(`drizzle-pgstore: lifetime must be a whole number of milliseconds from 1 to 100 years, got ${String(lifetime)}`);
-  }
+  checkRange('lifetime', lifetime, { min: 1, max: 100 * 365.25 * DAY, unit: 'milliseconds', note: '100 years' });
+  if (ownerOf !== undefined) checkFunction('ownerOf', ownerOf);
   const expiryOf = (expires: Date | undefined) => expires ?? new Date(Date.now() + lifetime);
+  // With ownerOf, every write says whose the session is; without, the row keeps its owner.
+  const ownerOptions = (data: Partial<Data>): SaveOptions => (ownerOf ? { owner: ownerOf(data) ?? null } : {});
   // React Router parses any cookie value into an id, garbage included: only our own shape is looked up.
   const isOurs = (id: unknown): id is string => typeof id === 'string' && isTokenShaped(id);
   const encode = (data: unknown) => jsonCodec.encode({ data });
@@ -71,7 +87,7 @@ export function createPGSessionStorage<Data = SessionData, FlashData = Data>(
     ...(cookie === undefined ? {} : { cookie }),
     async createData(data, expires) {
       const id = newToken();
-      await store.save(id, encode(data), expiryOf(expires));
+      await store.save(id, encode(data), expiryOf(expires), ownerOptions(data));
       return id;
     },
     async readData(id) {
@@ -88,7 +104,7 @@ export function createPGSessionStorage<Data = SessionData, FlashData = Data>(
     },
     async updateData(id, data, expires) {
       if (!isOurs(id)) return;
-      await store.save(id, encode(data), expiryOf(expires));
+      await store.save(id, encode(data), expiryOf(expires), ownerOptions(data));
     },
     async deleteData(id) {
       if (isOurs(id)) await store.delete(id);

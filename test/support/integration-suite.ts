@@ -6,6 +6,7 @@ import { sessionMiddleware, type SessionEnv } from '../../src/hono.js';
 import { PGStore, SessionManager } from '../../src/index.js';
 import { createPGSessionStorage } from '../../src/react-router.js';
 import type { Backend, OpenBackend } from './backends.js';
+import { addOwnerColumn, ownedSessions } from './owned-sessions.js';
 import { CookieClient } from './cookie-client.js';
 import { serveFetch, type FetchServer } from './fetch-server.js';
 
@@ -45,7 +46,7 @@ function honoApp(manager: SessionManager<Data>) {
 /** A React Router request handler: loaders and actions with getSession/commitSession. */
 function reactRouterHandler(store: PGStore) {
   const cookie = createCookie('__session', { secrets: ['test secret'], httpOnly: true, sameSite: 'lax', path: '/' });
-  const { getSession, commitSession, destroySession } = createPGSessionStorage<Data>({ store, cookie });
+  const { getSession, commitSession, destroySession } = createPGSessionStorage<Data>({ store, cookie, ownerOf: (data) => data.user });
   const { queryRoute } = createStaticHandler([
     {
       id: 'visits',
@@ -57,6 +58,15 @@ function reactRouterHandler(store: PGStore) {
           { visits: session.get('visits'), user: session.get('user') ?? null },
           { headers: { 'Set-Cookie': await commitSession(session) } },
         );
+      },
+    },
+    {
+      id: 'sign-in',
+      path: '/sign-in',
+      action: async ({ request }) => {
+        const session = await getSession(request.headers.get('Cookie'));
+        session.set('user', 'grace');
+        return new Response(null, { status: 303, headers: { Location: '/visits', 'Set-Cookie': await commitSession(session) } });
       },
     },
     {
@@ -87,7 +97,9 @@ export function describeIntegrations(open: OpenBackend) {
 
   beforeAll(async () => {
     backend = await open();
-    store = new PGStore(backend.db, { cleanupInterval: 0 });
+    // With the owner column, which the React Router storage's ownerOf writes.
+    await addOwnerColumn(backend);
+    store = new PGStore(backend.db, { cleanupInterval: 0, table: ownedSessions });
   });
   afterAll(async () => {
     await store?.close();
@@ -152,6 +164,18 @@ export function describeIntegrations(open: OpenBackend) {
       expect(signOut.status).toBe(303);
       expect(await tokens()).toEqual([]);
       expect((await browser.get('/visits')).body).toEqual({ visits: 1, user: null });
+    });
+
+    it('writes the owner that ownerOf gives with each commit, so sessionsOf finds the session until it is destroyed', async () => {
+      const browser = await start();
+      await browser.get('/visits');
+      expect(await store.sessionsOf('grace')).toEqual([]);
+      await browser.post('/sign-in');
+      await browser.get('/visits');
+      const [token] = await tokens();
+      expect((await store.sessionsOf('grace')).map((session) => session.key)).toEqual([token]);
+      await browser.post('/sign-out');
+      expect(await store.sessionsOf('grace')).toEqual([]);
     });
 
     it('reads a tampered or foreign cookie as no session, without resurrecting anything', async () => {
