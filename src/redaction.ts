@@ -41,6 +41,8 @@ export interface CallSecrets {
   /** What the table keys the token by (its hash with `hashTokens`). */
   key?: string;
   data?: Uint8Array;
+  /** The tokens and keys of the other calls that went in the same statement (a coalesced find). */
+  others?: readonly string[];
 }
 
 /** A secret this short would also match ordinary words of a message; real tokens and sessions are longer. */
@@ -49,8 +51,8 @@ const REDACTED = '[redacted]';
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The forms the call's secrets may take in a message of at most `room` characters. */
-function secretForms({ token, key, data }: CallSecrets, room: number): string[] {
-  const forms = [token, key];
+function secretForms({ token, key, data, others = [] }: CallSecrets, room: number): string[] {
+  const forms = [token, key, ...others];
   // Data longer than the message cannot be in it whole; skip decoding megabytes for nothing.
   if (data && data.byteLength <= room) {
     try {

@@ -59,6 +59,15 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
         .from(table)
         .where(and(eq(table.token, token), live)),
     ),
+    // The finds of many callers in one statement (see find-coalescer.ts); the expiry comes
+    // along so that find and findWithExpiry callers share it.
+    findMany: named(
+      'find_many',
+      db
+        .select({ token: table.token, data: table.data, expiryMs: epochMillis(table.expiry) })
+        .from(table)
+        .where(and(sql`${table.token} = any(${sql.placeholder('tokens')})`, live)),
+    ),
     save: named(
       'save',
       db
