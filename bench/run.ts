@@ -88,7 +88,7 @@ for (const callers of (values.sweep ?? '').split(',').filter(Boolean).map(Number
   if (callers === concurrency) continue; // the workloads above are that point
   for (const name of ['find hit', 'save', 'request mix']) {
     const { op, prepare } = workloads.find((w) => w.name === name)!;
-    workloads.push({ name, callers, subjects: SWEEP_SUBJECTS, op, prepare });
+    workloads.push({ name, callers, subjects: SWEEP_SUBJECTS, op, ...(prepare && { prepare }) });
   }
 }
 
