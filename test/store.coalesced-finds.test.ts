@@ -1,6 +1,7 @@
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken, PGStore, StoreQueryError, type PGStoreOptions } from '../src/index.js';
-import { openNodePostgres, openPglite, openPostgresJs, type Backend } from './support/backends.js';
+import { databaseUrl, openNodePostgres, openPglite, openPostgresJs, type Backend } from './support/backends.js';
 import { countingDb, MANY_TOKENS, ONE_TOKEN_FIND, type StatementLog } from './support/counting-db.js';
 import { insertRows } from './support/sql.js';
 
@@ -167,4 +168,71 @@ describe.each([openPglite, openNodePostgres, openPostgresJs])('coalesced finds (
     const again = await Promise.all(['live1', 'live2', 'missing'].map((token) => store.find(token)));
     expect(again.map(text)).toEqual(['data 1', 'data 2', null]);
   });
+});
+
+describe.each([openNodePostgres, openPostgresJs])('a coalesced find whose server connection dies (%o)', (open) => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await open();
+    await insertRows(backend, 'sessions', 20, 3600, 'live');
+  });
+  afterAll(() => backend?.close());
+
+  /** Polls until `check` holds, or fails after a while. */
+  async function until(check: () => Promise<boolean>) {
+    for (let i = 0; i < 500; i++) {
+      if (await check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('gave up waiting');
+  }
+
+  it('rejects exactly the callers of the batch on it; the others and the next call get their rows', async () => {
+    const { db, log } = countingDb(backend);
+    const store = new PGStore(db, { cleanupInterval: 0 });
+    const table = `"${backend.schema}".sessions`;
+    // Holds the table, so the batches wait in the server where one of them can be killed.
+    const locker = new pg.Client({ connectionString: databaseUrl() });
+    await locker.connect();
+    try {
+      await locker.query(`BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+      const tokens = Array.from({ length: CALLERS }, (_, i) => `live${(i % 20) + 1}`);
+      const outcomes = Promise.allSettled(tokens.map((token) => store.find(token)));
+      const waiting = async () =>
+        (
+          await locker.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE relation = $1::regclass AND NOT granted ORDER BY pid`, [
+            table,
+          ])
+        ).rows;
+      await until(async () => (await waiting()).length === log.statements.length);
+      expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(1);
+      const [victim] = await waiting();
+      await locker.query('SELECT pg_terminate_backend($1)', [victim!.pid]);
+      await locker.query('ROLLBACK');
+      const settled = await outcomes;
+
+      const rejected = settled.flatMap((outcome, i) => (outcome.status === 'rejected' ? [i] : []));
+      expect(rejected.length).toBeGreaterThan(0);
+      expect(rejected.length).toBeLessThan(CALLERS);
+      // A batch is a run of callers in call order: the rejected ones are one unbroken run.
+      expect(rejected).toEqual(Array.from({ length: rejected.length }, (_, k) => rejected[0]! + k));
+      settled.forEach((outcome, i) => {
+        if (outcome.status === 'fulfilled') {
+          expect(text(outcome.value as Uint8Array)).toBe(expected(tokens[i]!));
+          return;
+        }
+        const error = outcome.reason as StoreQueryError;
+        expect(error).toBeInstanceOf(StoreQueryError);
+        expect(error.method).toBe('find');
+        expect(error.cause).toBeInstanceOf(Error);
+      });
+      const again = await Promise.all(tokens.slice(0, 6).map((token) => store.find(token)));
+      expect(again.map(text)).toEqual(tokens.slice(0, 6).map(expected));
+    } finally {
+      await locker.end();
+      await store.close();
+    }
+  });
+
+  const expected = (token: string) => `data ${token.slice(4)}`;
 });
