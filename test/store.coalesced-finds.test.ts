@@ -1,8 +1,11 @@
+import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import pg from 'pg';
+import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashToken, PGStore, StoreQueryError, type PGStoreOptions } from '../src/index.js';
+import { hashToken, PGStore, StoreQueryError, type PGStoreOptions, type SessionDatabase } from '../src/index.js';
 import { databaseUrl, openNodePostgres, openPglite, openPostgresJs, type Backend } from './support/backends.js';
-import { countingDb, MANY_TOKENS, ONE_TOKEN_FIND, type StatementLog } from './support/counting-db.js';
+import { countingDb, MANY_TOKENS, ONE_TOKEN_FIND, StatementLog } from './support/counting-db.js';
 import { insertRows } from './support/sql.js';
 
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? new TextDecoder().decode(bytes) : bytes);
@@ -170,10 +173,29 @@ describe.each([openPglite, openNodePostgres, openPostgresJs])('coalesced finds (
   });
 });
 
-describe.each([openNodePostgres, openPostgresJs])('a coalesced find whose server connection dies (%o)', (open) => {
+/** Drivers on a schema of their own, ended without waiting on a connection the test killed. */
+const killable: Array<[string, (schema: string, log: StatementLog) => { db: SessionDatabase; end(): Promise<void> }]> = [
+  [
+    'node-postgres',
+    (schema, log) => {
+      const pool = new pg.Pool({ connectionString: databaseUrl(), max: 10, options: `-c search_path=${schema}` });
+      return { db: drizzleNodePostgres(pool, { logger: log }), end: () => pool.end() };
+    },
+  ],
+  [
+    'postgres.js',
+    (schema, log) => {
+      const client = postgres(databaseUrl(), { max: 10, onnotice: () => {}, connection: { search_path: schema } });
+      // postgres.js's end() waits forever once one of its connections was terminated mid-query.
+      return { db: drizzlePostgresJs(client, { logger: log }), end: () => client.end({ timeout: 1 }) };
+    },
+  ],
+];
+
+describe.each(killable)('a coalesced find whose server connection dies (%s)', (_name, connect) => {
   let backend: Backend;
   beforeAll(async () => {
-    backend = await open();
+    backend = await openNodePostgres();
     await insertRows(backend, 'sessions', 20, 3600, 'live');
   });
   afterAll(() => backend?.close());
@@ -188,8 +210,9 @@ describe.each([openNodePostgres, openPostgresJs])('a coalesced find whose server
   }
 
   it('rejects exactly the callers of the batch on it; the others and the next call get their rows', async () => {
-    const { db, log } = countingDb(backend);
-    const store = new PGStore(db, { cleanupInterval: 0 });
+    const log = new StatementLog();
+    const driver = connect(backend.schema, log);
+    const store = new PGStore(driver.db, { cleanupInterval: 0 });
     const table = `"${backend.schema}".sessions`;
     // Holds the table, so the batches wait in the server where one of them can be killed.
     const locker = new pg.Client({ connectionString: databaseUrl() });
@@ -231,6 +254,7 @@ describe.each([openNodePostgres, openPostgresJs])('a coalesced find whose server
     } finally {
       await locker.end();
       await store.close();
+      await driver.end();
     }
   });
 
