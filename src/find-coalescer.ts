@@ -11,10 +11,8 @@ export interface FoundRow {
 }
 
 /** A row of the many-token statement. */
-export interface KeyedRow {
+export interface KeyedRow extends FoundRow {
   token: string;
-  data: Uint8Array;
-  expiryMs: number;
 }
 
 /** One find that has not been sent yet. */
@@ -30,8 +28,8 @@ export interface WaitingFind {
 export interface FindCoalescerOptions {
   /** Sends one find through the single-token statement. */
   findOne(find: WaitingFind): Promise<FoundRow | null>;
-  /** Sends many distinct keys through the one statement over an array. */
-  findMany(keys: string[]): Promise<KeyedRow[]>;
+  /** Sends many distinct keys through the one statement over an array, reading expiries when asked. */
+  findMany(keys: string[], withExpiry: boolean): Promise<KeyedRow[]>;
   /** The error a caller of a failed statement gets; `batch` holds every find that went in it. */
   failure(error: unknown, find: WaitingFind, batch: readonly WaitingFind[]): unknown;
 }
@@ -91,7 +89,7 @@ export class FindCoalescer {
     this.#inFlight++;
     let rows: KeyedRow[] | FoundRow | null;
     try {
-      rows = batch.length === 1 ? await this.#options.findOne(batch[0]!) : await this.#options.findMany(distinctKeys(batch));
+      rows = batch.length === 1 ? await this.#options.findOne(batch[0]!) : await this.#findMany(batch);
     } catch (error) {
       this.#release();
       for (const find of batch) find.reject(this.#options.failure(error, find, batch));
@@ -100,6 +98,11 @@ export class FindCoalescer {
     this.#release();
     if (!Array.isArray(rows)) batch[0]!.resolve(rows);
     else answer(batch, rows);
+  }
+
+  #findMany(batch: readonly WaitingFind[]): Promise<KeyedRow[]> {
+    const withExpiry = batch.some((find) => find.method === 'findWithExpiry');
+    return this.#options.findMany(distinctKeys(batch), withExpiry);
   }
 
   /** Frees a slot; those that waited for it go now, before this statement's callers resume and queue again. */
@@ -124,6 +127,6 @@ function answer(batch: readonly WaitingFind[], rows: readonly KeyedRow[]): void 
     }
     const data = answered.has(find.key) ? ownCopy(row.data) : row.data;
     answered.add(find.key);
-    find.resolve({ data, expiryMs: row.expiryMs });
+    find.resolve(row.expiryMs === undefined ? { data } : { data, expiryMs: row.expiryMs });
   }
 }

@@ -378,7 +378,8 @@ export class PGStore implements SessionStore {
   #findCoalescer(): FindCoalescer {
     return new FindCoalescer({
       findOne: (find) => this.#findOne(find.key, find.method),
-      findMany: (keys) => this.#statements.findMany.execute({ tokens: keys }),
+      findMany: (keys, withExpiry) =>
+        (withExpiry ? this.#statements.findManyWithExpiry : this.#statements.findMany).execute({ tokens: keys }),
       // A batch's error may quote any of its tokens: each caller's error is scrubbed of all of them.
       failure: (error, find, batch) =>
         queryError(find.method, error, {
