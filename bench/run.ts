@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { Latencies, runLoad, type Measurement } from './measure.js';
+import { Latencies, median, runLoad, type Measurement } from './measure.js';
 import { markdownTable, withRatios } from './report.js';
 import { runScale } from './scale.js';
 import { createBenchSchema, seed } from './setup.js';
@@ -107,7 +107,7 @@ async function main() {
   for (const workload of workloads.filter((w) => only?.includes(w.name) ?? true)) {
     const callers = workload.callers ?? concurrency;
     const subjects = allSubjects.filter((s) => workload.subjects?.includes(s.name) ?? true);
-    const totals = new Map(subjects.map((s) => [s, { ops: 0, seconds: 0, latencies: new Latencies() }]));
+    const totals = new Map(subjects.map((s) => [s, { ops: 0, seconds: 0, rates: [] as number[], latencies: new Latencies() }]));
     for (let round = 0; round < rounds; round++) {
       // Rotate, and reverse every other round, so each subject runs early and late.
       const order = subjects.map((_, k) => subjects[(k + round) % subjects.length]!);
@@ -126,17 +126,19 @@ async function main() {
         });
         total.ops += ops;
         total.seconds += seconds;
+        total.rates.push(ops / seconds);
       }
     }
     for (const subject of subjects) {
-      const { ops, seconds, latencies } = totals.get(subject)!;
+      const { ops, seconds, rates, latencies } = totals.get(subject)!;
       results.push({
         workload: workload.name,
         callers,
         subject: subject.name,
         ops,
         seconds,
-        opsPerSecond: ops / seconds,
+        opsPerSecond: median(rates),
+        roundRates: rates,
         p50Ms: latencies.quantile(0.5),
         p99Ms: latencies.quantile(0.99),
       });
