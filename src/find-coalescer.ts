@@ -41,6 +41,13 @@ export interface FindCoalescerOptions {
  */
 const STATEMENTS_IN_FLIGHT = 2;
 
+/**
+ * Finds in flight and waiting, at or under which a find goes at once whatever the
+ * statements in flight: with so few callers the process is waiting on the database, not
+ * busy, and holding a find back for a slot would only add a round trip to it.
+ */
+const FEW_FINDS = 4;
+
 /** Most finds in one statement, so one batch never holds a caller behind a huge result. */
 const MAX_BATCH = 128;
 
@@ -58,6 +65,8 @@ export class FindCoalescer {
   readonly #options: FindCoalescerOptions;
   #waiting: WaitingFind[] = [];
   #inFlight = 0;
+  /** Finds in the statements in flight. */
+  #findsInFlight = 0;
   #flushQueued = false;
 
   constructor(options: FindCoalescerOptions) {
@@ -77,8 +86,10 @@ export class FindCoalescer {
   /** Sends what waits, split over the free statement slots; the rest waits for a slot. */
   #flush(): void {
     this.#flushQueued = false;
-    while (this.#waiting.length > 0 && this.#inFlight < STATEMENTS_IN_FLIGHT) {
-      const slots = STATEMENTS_IN_FLIGHT - this.#inFlight;
+    while (this.#waiting.length > 0) {
+      const few = this.#findsInFlight + this.#waiting.length <= FEW_FINDS;
+      if (this.#inFlight >= STATEMENTS_IN_FLIGHT && !few) return;
+      const slots = Math.max(1, STATEMENTS_IN_FLIGHT - this.#inFlight);
       const size = Math.min(MAX_BATCH, Math.ceil(this.#waiting.length / slots));
       void this.#send(this.#waiting.splice(0, size));
     }
@@ -87,15 +98,16 @@ export class FindCoalescer {
   /** Sends one statement. Never rejects: its outcome goes to each of its callers. */
   async #send(batch: WaitingFind[]): Promise<void> {
     this.#inFlight++;
+    this.#findsInFlight += batch.length;
     let rows: KeyedRow[] | FoundRow | null;
     try {
       rows = batch.length === 1 ? await this.#options.findOne(batch[0]!) : await this.#findMany(batch);
     } catch (error) {
-      this.#release();
+      this.#release(batch);
       for (const find of batch) find.reject(this.#options.failure(error, find, batch));
       return;
     }
-    this.#release();
+    this.#release(batch);
     if (!Array.isArray(rows)) batch[0]!.resolve(rows);
     else answer(batch, rows);
   }
@@ -106,8 +118,9 @@ export class FindCoalescer {
   }
 
   /** Frees a slot; those that waited for it go now, before this statement's callers resume and queue again. */
-  #release(): void {
+  #release(batch: readonly WaitingFind[]): void {
     this.#inFlight--;
+    this.#findsInFlight -= batch.length;
     this.#flush();
   }
 }
