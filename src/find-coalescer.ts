@@ -35,9 +35,9 @@ export interface FindCoalescerOptions {
 }
 
 /**
- * Statements in flight at once. Two, measured: while one batch is in PostgreSQL the
- * process reads the other's rows and gathers the next, so neither side waits idle; one
- * batch of everyone would make them take turns.
+ * Statements in flight at once, once more than {@link FEW_FINDS} finds are outstanding.
+ * Two: while one batch is in PostgreSQL the process reads the other's rows and gathers
+ * the next, so neither side waits idle; one batch of everyone would make them take turns.
  */
 const STATEMENTS_IN_FLIGHT = 2;
 
