@@ -6,6 +6,8 @@ export default defineConfig({
     // Fault tests start and stop servers of their own: `npm run test:faults` runs them.
     exclude: ['test/faults/**', '**/node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Type-only tests: tsc checks them as part of the run, and a failed assertion fails it.
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     // PGlite starts in seconds, and CLI tests start several: a loaded machine needs the room.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -31,10 +31,6 @@ export class Latencies {
     this.#values[this.#length++] = ms;
   }
 
-  get length(): number {
-    return this.#length;
-  }
-
   /** The q-th quantile (0..1), nearest rank. */
   quantile(q: number): number {
     if (this.#length === 0) return Number.NaN;

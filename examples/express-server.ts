@@ -40,9 +40,9 @@ app.get('/', (req, res) => {
   res.send(`views: ${req.session.views}`);
 });
 
-const server = app.listen(Number(process.env.PORT ?? 3000));
-await once(server, 'listening');
-console.log(`listening on ${(server.address() as AddressInfo).port}`);
+const server = app.listen(Number(process.env.PORT ?? 3000), () =>
+  console.log(`listening on ${(server.address() as AddressInfo).port}`),
+);
 
 // In this order: requests still running save their sessions before the store and pool go.
 process.once('SIGTERM', async () => {

@@ -45,6 +45,14 @@ export interface ExpressSessionStoreOptions {
    * the text is not JSON). Default: one line on stderr.
    */
   onUnreadable?: (sid: string, error: unknown) => void;
+  /**
+   * Who a session belongs to, e.g. `(session) => session.userId`, written with every save
+   * (`null` or `undefined` clears it), so that `store.sessionsOf(owner)` and
+   * `store.deleteOwner(owner)` find it. Needs a table with an owner column
+   * (`defineSessionsTable(name, { owner: true })`). A number is refused: return `String(id)`.
+   * Default: none; saves leave the owner as it is.
+   */
+  ownerOf?: (session: SessionData) => string | null | undefined;
 }
 
 /** Every option an ExpressSessionStore takes, so that a misspelt one is refused rather than ignored. */
@@ -54,6 +62,7 @@ const OPTION_NAMES = Object.keys({
   disableTouch: true,
   serializer: true,
   onUnreadable: true,
+  ownerOf: true,
 } satisfies Record<keyof ExpressSessionStoreOptions, true>);
 
 /** How the error of an unreadable session begins. */
@@ -67,6 +76,7 @@ export interface ResolvedExpressOptions {
   disableTouch: boolean;
   serializer: SessionSerializer;
   onUnreadable: (sid: string, error: unknown) => void;
+  ownerOf: ((session: SessionData) => string | null | undefined) | undefined;
 }
 
 /** The default `ttl`: one day, in seconds. */
@@ -115,5 +125,7 @@ export function resolveExpressOptions(options: ExpressSessionStoreOptions): Reso
   }
   const onUnreadable = options.onUnreadable ?? reportUnreadableSession;
   checkFunction('onUnreadable', onUnreadable);
-  return { ttlMs, touchAfterMs: touchAfter * 1000, disableTouch, serializer, onUnreadable };
+  const { ownerOf } = options;
+  if (ownerOf !== undefined) checkFunction('ownerOf', ownerOf);
+  return { ttlMs, touchAfterMs: touchAfter * 1000, disableTouch, serializer, onUnreadable, ownerOf };
 }

@@ -16,6 +16,16 @@ import type { SessionStore } from './session-store.js';
 
 export type { ExpressSessionStoreOptions, SessionSerializer } from './express-options.js';
 
+/** One of an owner's sessions, as {@link ExpressSessionStore.sessionsOf} lists them. */
+export interface OwnedExpressSession {
+  /** The session as express-session keeps it. */
+  session: SessionData;
+  /** When its row expires. */
+  expiry: Date;
+  /** Whether it is the session whose id was given as `current`. */
+  current: boolean;
+}
+
 /** What express-session hands each method: an error first, then the result. */
 type SessionCallback<T> = (error: unknown, result?: T) => void;
 
@@ -217,7 +227,43 @@ export class ExpressSessionStore extends session.Store {
     if (typeof text !== 'string') {
       throw new TypeError(`drizzle-pgstore: serializer.stringify must return a string, got ${typeof text}`);
     }
-    await this.store.save(sid, utf8.encode(text), expiry);
+    const { ownerOf } = this.#options;
+    // With ownerOf, every save says who owns the session, so signing out clears it.
+    await this.store.save(sid, utf8.encode(text), expiry, ownerOf ? { owner: ownerOf(data) ?? null } : {});
+  }
+
+  /**
+   * The live sessions of `owner` (see the `ownerOf` option), the latest expiry first, read
+   * as express-session's `SessionData`: where a user is signed in. The one whose id is
+   * `current` is marked; unreadable rows are left out and reported to `onUnreadable`.
+   *
+   * @example
+   * ```ts
+   * const devices = await sessions.sessionsOf(req.session.userId, { current: req.sessionID });
+   * // e.g. devices.map(({ session, current }) => `${session.userAgent}${current ? ' (this one)' : ''}`)
+   * ```
+   */
+  async sessionsOf(owner: string, options: { current?: string } = {}): Promise<OwnedExpressSession[]> {
+    const listed: OwnedExpressSession[] = [];
+    for (const { key, data, expiry, current } of await this.store.sessionsOf(owner, options)) {
+      const session = this.#read(data);
+      if (session instanceof Error) this.#options.onUnreadable(key, session);
+      else listed.push({ session, expiry, current });
+    }
+    return listed;
+  }
+
+  /**
+   * Ends every session of `owner`, all but the one whose id is `except` if given ("sign out
+   * everywhere else"), and resolves to how many live sessions ended.
+   *
+   * @example
+   * ```ts
+   * await sessions.deleteOwner(req.session.userId, { except: req.sessionID });
+   * ```
+   */
+  deleteOwner(owner: string, options: { except?: string } = {}): Promise<number> {
+    return this.store.deleteOwner(owner, options);
   }
 
   async #touch(sid: string, data: SessionData): Promise<boolean> {

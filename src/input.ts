@@ -12,6 +12,9 @@ import type { SessionsTable } from './schema.js';
  */
 const MAX_TOKEN_BYTES = 1024;
 
+/** Longest owner, in UTF-8 bytes: an indexed column too, and a user id is far shorter. */
+const MAX_OWNER_BYTES = 1024;
+
 /** `timestamptz` reaches further, but drivers send dates in ISO form, which has four-digit years. */
 const EARLIEST_EXPIRY = Date.parse('0001-01-01T00:00:00.000Z');
 const LATEST_EXPIRY = Date.parse('9999-12-31T23:59:59.999Z');
@@ -45,21 +48,38 @@ export function describeValue(value: unknown): string {
   }
 }
 
+/** Refuses anything that is not a string PostgreSQL `text` can hold exactly, of at most `maxBytes`. */
+function checkText(what: string, value: unknown, maxBytes: number): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new TypeError(`drizzle-pgstore: ${what} must be a string, got ${describeType(value)}`);
+  }
+  if (value.includes('\0')) {
+    throw new RangeError(`drizzle-pgstore: ${what} must not contain NUL (U+0000); PostgreSQL text cannot hold it`);
+  }
+  if (!value.isWellFormed()) {
+    throw new RangeError(`drizzle-pgstore: ${what} must be well-formed Unicode; it has a lone surrogate`);
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > maxBytes) {
+    throw new RangeError(`drizzle-pgstore: ${what} is ${bytes} bytes in UTF-8; at most ${maxBytes} are allowed`);
+  }
+}
+
 /** Refuses anything that is not a token PostgreSQL `text` can hold exactly. */
 export function checkToken(token: unknown): asserts token is string {
-  if (typeof token !== 'string') {
-    throw new TypeError(`drizzle-pgstore: token must be a string, got ${describeType(token)}`);
+  checkText('token', token, MAX_TOKEN_BYTES);
+}
+
+/**
+ * Refuses an owner that is not a non-empty string an index can hold. A number is refused
+ * too, rather than turned into text here: `1` and `"1"` must not be two owners by accident.
+ */
+export function checkOwner(owner: unknown): asserts owner is string {
+  if (typeof owner === 'number' || typeof owner === 'bigint') {
+    throw new TypeError(`drizzle-pgstore: owner must be a string, got ${typeof owner} (pass String(id))`);
   }
-  if (token.includes('\0')) {
-    throw new RangeError('drizzle-pgstore: token must not contain NUL (U+0000); PostgreSQL text cannot hold it');
-  }
-  if (!token.isWellFormed()) {
-    throw new RangeError('drizzle-pgstore: token must be well-formed Unicode; it has a lone surrogate');
-  }
-  const bytes = Buffer.byteLength(token, 'utf8');
-  if (bytes > MAX_TOKEN_BYTES) {
-    throw new RangeError(`drizzle-pgstore: token is ${bytes} bytes in UTF-8; at most ${MAX_TOKEN_BYTES} are allowed`);
-  }
+  checkText('owner', owner, MAX_OWNER_BYTES);
+  if (owner === '') throw new RangeError('drizzle-pgstore: owner must not be empty (null clears it)');
 }
 
 /** A token that a row can be written under: a valid one, and not empty. */

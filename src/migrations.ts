@@ -28,3 +28,21 @@ export const migrations: ShippedMigrations = Object.freeze({
   migrationsFolder: join(import.meta.dirname, '..', 'drizzle'),
   migrationsTable: '__drizzle_pgstore_migrations',
 });
+
+/**
+ * The migration that gives the shipped `sessions` table an owner column and its partial
+ * index, as `defineSessionsTable('sessions', { owner: true })` defines them, for
+ * `store.sessionsOf` and `store.deleteOwner`. Apply it after {@link migrations}; it keeps a
+ * history of its own, and adds nothing that is there already. `drizzle-pgstore migrate
+ * --owner` applies both.
+ *
+ * @example
+ * ```ts
+ * await migrate(db, migrations);
+ * await migrate(db, ownerMigrations);
+ * ```
+ */
+export const ownerMigrations: ShippedMigrations = Object.freeze({
+  migrationsFolder: join(import.meta.dirname, '..', 'drizzle-owner'),
+  migrationsTable: '__drizzle_pgstore_owner_migrations',
+});

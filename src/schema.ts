@@ -1,3 +1,4 @@
+import { isNotNull } from 'drizzle-orm';
 import { customType, index, pgSchema, pgTable, text, timestamp, type PgTableFn } from 'drizzle-orm/pg-core';
 
 /**
@@ -14,6 +15,7 @@ const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 /** PostgreSQL keeps 63 bytes of an identifier and silently cuts the rest. */
 const MAX_IDENTIFIER_BYTES = 63;
 const INDEX_SUFFIX = '_expiry_idx';
+const OWNER_INDEX_SUFFIX = '_owner_idx';
 
 function checkIdentifier(what: string, name: unknown, maxBytes: number): asserts name is string {
   if (typeof name !== 'string') {
@@ -36,25 +38,48 @@ function sessionsColumns() {
   };
 }
 
+/** Both makers build the same table; only the type of `schema` differs, so widen it to one. */
+const tableMaker = (schema: string | undefined): PgTableFn<string | undefined> =>
+  schema === undefined ? pgTable : pgSchema(schema).table;
+
 function buildSessionsTable<TName extends string>(name: TName, schema: string | undefined) {
-  // Both makers build the same table; only the type of `schema` differs, so widen it to one.
-  const define: PgTableFn<string | undefined> = schema === undefined ? pgTable : pgSchema(schema).table;
-  return define(name, sessionsColumns(), (t) => [index(`${name}${INDEX_SUFFIX}`).on(t.expiry)]);
+  return tableMaker(schema)(name, sessionsColumns(), (t) => [index(`${name}${INDEX_SUFFIX}`).on(t.expiry)]);
+}
+
+function buildOwnedSessionsTable<TName extends string>(name: TName, schema: string | undefined) {
+  return tableMaker(schema)(name, { ...sessionsColumns(), owner: text('owner') }, (t) => [
+    index(`${name}${INDEX_SUFFIX}`).on(t.expiry),
+    // Partial: most sites have many anonymous sessions, and they need no entry.
+    index(`${name}${OWNER_INDEX_SUFFIX}`).on(t.owner).where(isNotNull(t.owner)),
+  ]);
 }
 
 /** The Drizzle type of a sessions table made by {@link defineSessionsTable}. */
 export type SessionsTable<TName extends string = string> = ReturnType<typeof buildSessionsTable<TName>>;
 
+/**
+ * The Drizzle type of a sessions table with an owner column, made by
+ * `defineSessionsTable(name, { owner: true })`: SCS's three columns and a nullable `owner text`.
+ */
+export type OwnedSessionsTable<TName extends string = string> = ReturnType<typeof buildOwnedSessionsTable<TName>>;
+
 /** Options for {@link defineSessionsTable}. */
 export interface SessionsTableOptions {
   /** PostgreSQL schema to put the table in; the connection's `search_path` decides when unset. */
   schema?: string;
+  /**
+   * Add a nullable `owner text` column, indexed where it is set, so that a user's sessions
+   * can be listed and ended together (`sessionsOf`, `deleteOwner`). Default false: SCS's
+   * table exactly. A Go SCS service can still share the table; it never names the column.
+   */
+  owner?: boolean;
 }
 
 /**
  * Defines the sessions table under another name or in another PostgreSQL schema.
  *
- * The columns and the expiry index are always those of SCS's pgstore; only the names change.
+ * The columns and the expiry index are those of SCS's pgstore; only the names change, unless
+ * `owner: true` adds the owner column and its partial index `<name>_owner_idx`.
  * The index is called `<name>_expiry_idx`. Names may hold any character but NUL (they are
  * always quoted); the table name is limited to 52 bytes so that its index name still fits
  * PostgreSQL's 63.
@@ -63,15 +88,33 @@ export interface SessionsTableOptions {
  * ```ts
  * export const authSessions = defineSessionsTable('user_sessions', { schema: 'auth' });
  * const store = new PGStore(db, { table: authSessions });
+ *
+ * // The shipped name, with an owner column, for store.sessionsOf() and store.deleteOwner():
+ * export const sessions = defineSessionsTable('sessions', { owner: true });
  * ```
  */
 export function defineSessionsTable<TName extends string = 'sessions'>(
+  name: TName,
+  options: SessionsTableOptions & { owner: true },
+): OwnedSessionsTable<TName>;
+export function defineSessionsTable<TName extends string = 'sessions'>(
+  name?: TName,
+  options?: SessionsTableOptions & { owner?: false },
+): SessionsTable<TName>;
+export function defineSessionsTable<TName extends string = 'sessions'>(
+  name?: TName,
+  options?: SessionsTableOptions,
+): SessionsTable<TName> | OwnedSessionsTable<TName>;
+export function defineSessionsTable<TName extends string = 'sessions'>(
   name: TName = 'sessions' as TName,
   options: SessionsTableOptions = {},
-): SessionsTable<TName> {
+): SessionsTable<TName> | OwnedSessionsTable<TName> {
   checkIdentifier('table name', name, MAX_IDENTIFIER_BYTES - INDEX_SUFFIX.length);
   if (options.schema !== undefined) checkIdentifier('schema name', options.schema, MAX_IDENTIFIER_BYTES);
-  return buildSessionsTable(name, options.schema);
+  if (options.owner !== undefined && typeof options.owner !== 'boolean') {
+    throw new TypeError(`drizzle-pgstore: owner must be true or false, got ${typeof options.owner}`);
+  }
+  return options.owner ? buildOwnedSessionsTable(name, options.schema) : buildSessionsTable(name, options.schema);
 }
 
 /**

@@ -21,6 +21,40 @@ export interface TouchOptions {
   minChange?: number;
 }
 
+/** Options of {@link SessionStore.save}. */
+export interface SaveOptions {
+  /**
+   * Who the session belongs to, e.g. a user id: a string sets it, `null` clears it (at
+   * sign-out), absent keeps the one the session has (none for a new one). Needs a table
+   * with an owner column: `defineSessionsTable(name, { owner: true })`.
+   */
+  owner?: string | null;
+}
+
+/** One of an owner's live sessions, as {@link SessionStore.sessionsOf} lists them. */
+export interface OwnedSession {
+  /** The key the session is kept under: its token, or the token's hash where the store hashes tokens. */
+  key: string;
+  /** The session's bytes. */
+  data: Uint8Array;
+  /** When it expires, as stored. */
+  expiry: Date;
+  /** Whether this is the session whose token was given as `current`. */
+  current: boolean;
+}
+
+/** Options of {@link SessionStore.sessionsOf}. */
+export interface SessionsOfOptions {
+  /** The token of the session asking, so that its entry is marked `current`. */
+  current?: string;
+}
+
+/** Options of {@link SessionStore.deleteOwner}. */
+export interface DeleteOwnerOptions {
+  /** The token of a session to keep, e.g. the one asking to sign out everywhere else. */
+  except?: string;
+}
+
 /**
  * A place to keep sessions: the interface `ExpressSessionStore` and `SessionManager` take, which {@link PGStore}
  * implements. A session is live until its expiry; an expired or unknown session reads as
@@ -38,14 +72,18 @@ export interface SessionStore {
    */
   findWithExpiry(token: string): Promise<SessionWithExpiry | null>;
 
-  /** Adds a session, or replaces the data and expiry of an existing one. Refuses an empty token. */
-  save(token: string, data: Uint8Array, expiry: Date): Promise<void>;
+  /**
+   * Adds a session, or replaces the data and expiry of an existing one, and sets, clears or
+   * keeps its owner (see {@link SaveOptions}). Refuses an empty token.
+   */
+  save(token: string, data: Uint8Array, expiry: Date, options?: SaveOptions): Promise<void>;
 
   /**
    * Replaces the data and expiry of a live session only if its data is still `expected`,
    * and resolves to whether it did: the compare-and-swap `SessionManager` commits with.
+   * The owner is set, cleared or kept as with {@link save}.
    */
-  replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean>;
+  replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date, options?: SaveOptions): Promise<boolean>;
 
   /** Removes a session; an unknown or empty token is not an error. */
   delete(token: string): Promise<void>;
@@ -68,4 +106,14 @@ export interface SessionStore {
 
   /** Removes every session, live or expired: everyone is signed out. */
   clear(): Promise<void>;
+
+  /** The live sessions of `owner`, the latest expiry first. */
+  sessionsOf(owner: string, options?: SessionsOfOptions): Promise<OwnedSession[]>;
+
+  /**
+   * Ends every session of `owner` (all but `except`, if given) and resolves to how many
+   * live sessions that ended. A session saved for the owner before the call began does not
+   * survive it.
+   */
+  deleteOwner(owner: string, options?: DeleteOwnerOptions): Promise<number>;
 }

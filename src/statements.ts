@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { and, count, eq, inArray, notBetween, sql } from 'drizzle-orm';
-import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { and, count, desc, eq, inArray, is, ne, notBetween, sql } from 'drizzle-orm';
+import { PgColumn, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { epochMillis, expired, unexpired } from './expiry-sql.js';
-import type { SessionsTable } from './schema.js';
+import type { OwnedSessionsTable, SessionsTable } from './schema.js';
 
 /**
  * Any Drizzle PostgreSQL database: node-postgres, postgres.js, PGlite, Neon and the rest.
@@ -18,11 +18,35 @@ export type SessionDatabase = PgDatabase<PgQueryResultHKT, any>;
 const excluded = (column: PgColumn) => sql`excluded.${sql.identifier(column.name)}`;
 
 /**
+ * One batch of the cleanup: deletes up to `limit` (a placeholder) expired rows and counts
+ * them in the database, so a count crosses the wire rather than a row per session. The
+ * store runs it, and so does the pg_cron job that `drizzle-pgstore schedule` installs.
+ *
+ * With `skipLocked`, the batch locks the rows it picks (`FOR UPDATE SKIP LOCKED`): several
+ * cleaners take rows nobody else holds, and none waits on a row a request is writing.
+ * Without it (for Citus, which cannot lock rows across shards), cleaners may pick the same
+ * rows and one waits for the other; the DELETE checks the expiry again, so a session saved
+ * since the batch was picked stays.
+ */
+export function deleteExpiredBatchQuery(db: SessionDatabase, table: SessionsTable, skipLocked: boolean) {
+  const picked = db
+    .select({ token: table.token })
+    .from(table)
+    .where(expired(table.expiry))
+    .limit(sql.placeholder('limit'));
+  const batch = skipLocked ? picked.for('update', { skipLocked: true }) : picked;
+  // Locked rows were checked by the lock; unlocked ones are checked on the row the DELETE finds.
+  const where = skipLocked ? inArray(table.token, batch) : and(inArray(table.token, batch), expired(table.expiry));
+  const deleted = db.$with('deleted').as(db.delete(table).where(where).returning({ token: table.token }));
+  return db.with(deleted).select({ deleted: count() }).from(deleted);
+}
+
+/**
  * The store's queries, each built once. With `prepare`, each is a named server-side
  * prepared statement whose name is derived from its SQL text, so stores on different
  * tables never clash on a connection and stores on the same table share one statement.
  */
-export function buildStatements(db: SessionDatabase, table: SessionsTable, prepare: boolean) {
+export function buildStatements(db: SessionDatabase, table: SessionsTable, prepare: boolean, skipLocked = true) {
   const token = sql.placeholder('token');
   // A placeholder bound to the column, so a Date is encoded as the column encodes it.
   const expiryParam = (name: string) => sql`${sql.param(sql.placeholder(name), table.expiry)}`;
@@ -31,27 +55,15 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
 
   // drizzle runs a query unnamed (unprepared) when its name is undefined, on every
   // driver; its types only admit strings.
-  const named = <Q extends { toSQL(): { sql: string }; prepare(name: string): unknown }>(op: string, query: Q) =>
+  const named: Named = (op, query) =>
     query.prepare(
       (prepare
         ? `drizzle_pgstore_${op}_${createHash('sha256').update(query.toSQL().sql).digest('hex').slice(0, 20)}`
         : undefined) as string,
-    ) as ReturnType<Q['prepare']>;
-
-  const expiredBatch = db
-    .select({ token: table.token })
-    .from(table)
-    .where(expired(table.expiry))
-    .limit(sql.placeholder('limit'))
-    // Several app instances may clean at once: each takes rows nobody else holds,
-    // and none waits on a row that a request is writing.
-    .for('update', { skipLocked: true });
-
-  const deletedBatch = db
-    .$with('deleted')
-    .as(db.delete(table).where(inArray(table.token, expiredBatch)).returning({ token: table.token }));
+    ) as ReturnType<(typeof query)['prepare']>;
 
   return {
+    owner: hasOwnerColumn(table) ? buildOwnerStatements(db, table, named) : undefined,
     find: named('find', db.select({ data: table.data }).from(table).where(and(eq(table.token, token), live))),
     findWithExpiry: named(
       'find_with_expiry',
@@ -114,11 +126,65 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
     all: named('all', db.select({ token: table.token, data: table.data }).from(table).where(live)),
     tokens: named('tokens', db.select({ token: table.token }).from(table).where(live)),
     count: named('count', db.select({ live: count() }).from(table).where(live)),
-    // The batch's rows are counted in the database: a count crosses the wire, not a row
-    // per deleted session for the app to parse beside its requests.
-    deleteExpiredBatch: named(
-      'delete_expired',
-      db.with(deletedBatch).select({ deleted: count() }).from(deletedBatch),
+    deleteExpiredBatch: named('delete_expired', deleteExpiredBatchQuery(db, table, skipLocked)),
+  };
+}
+
+/** Whether a sessions table was defined with `owner: true`. */
+const hasOwnerColumn = (table: SessionsTable): table is OwnedSessionsTable =>
+  is((table as Partial<OwnedSessionsTable>).owner, PgColumn);
+
+type Named = <Q extends { toSQL(): { sql: string }; prepare(name: string): unknown }>(op: string, query: Q) => ReturnType<Q['prepare']>;
+
+/** The queries that need the owner column, for a table that has one. */
+function buildOwnerStatements(db: SessionDatabase, table: OwnedSessionsTable, named: Named) {
+  const owner = sql.placeholder('owner');
+  const live = unexpired(table.expiry);
+  // `except` is '' when there is none: no row has an empty token, so none is kept.
+  const ended = db
+    .$with('ended')
+    .as(
+      db
+        .delete(table)
+        .where(and(eq(table.owner, owner), ne(table.token, sql.placeholder('except'))))
+        .returning({ expiry: table.expiry }),
+    );
+  return {
+    // The owner is written with the row, so a session never exists without it.
+    save: named(
+      'save_owned',
+      db
+        .insert(table)
+        .values({ token: sql.placeholder('token'), data: sql.placeholder('data'), expiry: sql.placeholder('expiry'), owner })
+        .onConflictDoUpdate({
+          target: table.token,
+          set: { data: excluded(table.data), expiry: excluded(table.expiry), owner: excluded(table.owner) },
+        }),
+    ),
+    replace: named(
+      'replace_owned',
+      db
+        .update(table)
+        .set({
+          data: sql`${sql.param(sql.placeholder('data'), table.data)}`,
+          expiry: sql`${sql.param(sql.placeholder('expiry'), table.expiry)}`,
+          owner: sql`${owner}`,
+        })
+        .where(and(eq(table.token, sql.placeholder('token')), live, eq(table.data, sql.placeholder('expected'))))
+        .returning({ replaced: sql<1>`1` }),
+    ),
+    sessionsOf: named(
+      'sessions_of',
+      db
+        .select({ key: table.token, data: table.data, expiryMs: epochMillis(table.expiry) })
+        .from(table)
+        .where(and(eq(table.owner, owner), live))
+        .orderBy(desc(table.expiry)),
+    ),
+    // Expired rows of the owner go too, but only the live ones were sessions to end.
+    deleteOwner: named(
+      'delete_owner',
+      db.with(ended).select({ live: count() }).from(ended).where(unexpired(ended.expiry)),
     ),
   };
 }

@@ -1,3 +1,4 @@
+import { getTableName } from 'drizzle-orm';
 import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError, type CleanupStatus } from './cleanup.js';
 import { StoreClosedError } from './errors.js';
 import {
@@ -6,6 +7,7 @@ import {
   checkExpiry,
   checkFunction,
   checkOptionNames,
+  checkOwner,
   checkRange,
   checkSessionsTable,
   checkToken,
@@ -15,7 +17,15 @@ import {
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { queryError, type CallSecrets } from './redaction.js';
 import { sessions, type SessionsTable } from './schema.js';
-import type { SessionStore, SessionWithExpiry, TouchOptions } from './session-store.js';
+import type {
+  DeleteOwnerOptions,
+  OwnedSession,
+  SaveOptions,
+  SessionsOfOptions,
+  SessionStore,
+  SessionWithExpiry,
+  TouchOptions,
+} from './session-store.js';
 import { buildStatements, type SessionDatabase, type Statements } from './statements.js';
 import { hashToken } from './token-hash.js';
 
@@ -30,6 +40,12 @@ export interface PGStoreOptions {
   cleanupJitter?: number;
   /** Rows one cleanup statement deletes at most, so no run holds a huge lock. Default 5000. */
   cleanupBatchSize?: number;
+  /**
+   * Lock each cleanup batch's rows with `FOR UPDATE SKIP LOCKED`, so that cleaners never
+   * wait on each other or on a request. Default true. Turn off where row locks are not
+   * supported, such as a Citus table distributed by `token` (see docs/scaling.md).
+   */
+  cleanupSkipLocked?: boolean;
   /** Told of each failed cleanup run. Default: one line on stderr. */
   onError?: (error: unknown) => void;
   /** The sessions table. Default {@link sessions}; see {@link defineSessionsTable}. */
@@ -62,6 +78,7 @@ const OPTION_NAMES = Object.keys({
   cleanupInterval: true,
   cleanupJitter: true,
   cleanupBatchSize: true,
+  cleanupSkipLocked: true,
   onError: true,
   table: true,
   preparedStatements: true,
@@ -69,6 +86,8 @@ const OPTION_NAMES = Object.keys({
   hashTokens: true,
   coalesceFinds: true,
 } satisfies Record<keyof PGStoreOptions, true>);
+
+const SAVE_OPTION_NAMES = Object.keys({ owner: true } satisfies Record<keyof SaveOptions, true>);
 
 /** Options of {@link PGStore.deleteExpired}. */
 export interface DeleteExpiredOptions {
@@ -138,6 +157,8 @@ export class PGStore implements SessionStore {
     checkBoolean('preparedStatements', preparedStatements);
     const coalesceFinds = options.coalesceFinds ?? true;
     checkBoolean('coalesceFinds', coalesceFinds);
+    const skipLocked = options.cleanupSkipLocked ?? true;
+    checkBoolean('cleanupSkipLocked', skipLocked);
     if (typeof db?.select !== 'function' || typeof db.insert !== 'function') {
       throw new TypeError('drizzle-pgstore: PGStore needs a Drizzle PostgreSQL database, e.g. drizzle(pool)');
     }
@@ -146,7 +167,7 @@ export class PGStore implements SessionStore {
     this.#options = options;
     this.table = options.table ?? sessions;
     checkSessionsTable(this.table);
-    this.#statements = buildStatements(db, this.table, preparedStatements);
+    this.#statements = buildStatements(db, this.table, preparedStatements, skipLocked);
     this.#finds = coalesceFinds ? this.#findCoalescer() : undefined;
     this.#cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
@@ -192,14 +213,32 @@ export class PGStore implements SessionStore {
     return row ? { data: row.data, expiry: new Date(row.expiryMs!) } : null;
   }
 
-  /** Adds a session, or replaces the data and expiry of an existing one, in one upsert. */
-  async save(token: string, data: Uint8Array, expiry: Date): Promise<void> {
+  /**
+   * Adds a session, or replaces the data and expiry of an existing one, in one upsert; with
+   * `owner`, sets (or, with `null`, clears) the session's owner in the same statement.
+   *
+   * @example
+   * ```ts
+   * await store.save(token, bytes, expiry, { owner: String(user.id) }); // at sign-in
+   * await store.save(token, bytes, expiry); // later saves keep the owner
+   * ```
+   */
+  async save(token: string, data: Uint8Array, expiry: Date, options: SaveOptions = {}): Promise<void> {
     this.#checkOpen('save');
     checkTokenToWrite(token);
     checkData(data, this.#maxDataBytes);
     checkExpiry(expiry);
+    const owned = this.#ownerToWrite('save', options);
     const key = this.#storedKey(token);
-    await this.#query('save', () => this.#statements.save.execute({ token: key, data, expiry }), { token, key, data });
+    const secrets = { token, key, data, owner: owned?.owner ?? undefined };
+    await this.#query(
+      'save',
+      () =>
+        owned
+          ? owned.statements.save.execute({ token: key, data, expiry, owner: owned.owner })
+          : this.#statements.save.execute({ token: key, data, expiry }),
+      secrets,
+    );
   }
 
   /**
@@ -214,18 +253,22 @@ export class PGStore implements SessionStore {
    * // false: another writer came first (or the session is gone); read it again and retry
    * ```
    */
-  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean> {
+  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date, options: SaveOptions = {}): Promise<boolean> {
     this.#checkOpen('replace');
     checkTokenToWrite(token);
     checkData(expected, Number.MAX_SAFE_INTEGER);
     checkData(data, this.#maxDataBytes);
     checkExpiry(expiry);
+    const owned = this.#ownerToWrite('replace', options);
     const key = this.#storedKey(token);
-    const rows = await this.#query('replace', () => this.#statements.replace.execute({ token: key, expected, data, expiry }), {
-      token,
-      key,
-      data,
-    });
+    const rows = await this.#query(
+      'replace',
+      () =>
+        owned
+          ? owned.statements.replace.execute({ token: key, expected, data, expiry, owner: owned.owner })
+          : this.#statements.replace.execute({ token: key, expected, data, expiry }),
+      { token, key, data, owner: owned?.owner ?? undefined },
+    );
     return rows.length > 0;
   }
 
@@ -297,6 +340,57 @@ export class PGStore implements SessionStore {
   async clear(): Promise<void> {
     this.#checkOpen('clear');
     await this.#query('clear', () => this.#statements.clear.execute());
+  }
+
+  /**
+   * The live sessions of `owner`, the latest expiry first: where a user is signed in. Each
+   * has its key (the token, or its hash with `hashTokens`), data and expiry; the one whose
+   * token is `current` is marked. Show devices from what the data holds, never the key.
+   *
+   * @example
+   * ```ts
+   * const devices = await store.sessionsOf(userId, { current: token });
+   * ```
+   */
+  async sessionsOf(owner: string, options: SessionsOfOptions = {}): Promise<OwnedSession[]> {
+    this.#checkOpen('sessionsOf');
+    checkOwner(owner);
+    checkOptionNames('sessionsOf', options, ['current']);
+    if (options.current !== undefined) checkToken(options.current);
+    const statements = this.#ownerStatements('sessionsOf');
+    const current = options.current ? this.#storedKey(options.current) : undefined;
+    const rows = await this.#query('sessionsOf', () => statements.sessionsOf.execute({ owner }), {
+      owner,
+      token: options.current,
+      key: current,
+    });
+    return rows.map((row) => ({ key: row.key, data: row.data, expiry: new Date(row.expiryMs), current: row.key === current }));
+  }
+
+  /**
+   * Ends every session of `owner` in one statement, all but the one whose token is `except`
+   * if given, and resolves to how many live sessions ended. A session saved for the owner
+   * before the call began does not survive it.
+   *
+   * @example
+   * ```ts
+   * // "Sign out everywhere else", e.g. after a password change:
+   * const ended = await store.deleteOwner(userId, { except: token });
+   * ```
+   */
+  async deleteOwner(owner: string, options: DeleteOwnerOptions = {}): Promise<number> {
+    this.#checkOpen('deleteOwner');
+    checkOwner(owner);
+    checkOptionNames('deleteOwner', options, ['except']);
+    if (options.except !== undefined) checkToken(options.except);
+    const statements = this.#ownerStatements('deleteOwner');
+    const except = options.except ? this.#storedKey(options.except) : '';
+    const [row] = await this.#query('deleteOwner', () => statements.deleteOwner.execute({ owner, except }), {
+      owner,
+      token: options.except,
+      key: except,
+    });
+    return row?.live ?? 0;
   }
 
   /**
@@ -405,6 +499,29 @@ export class PGStore implements SessionStore {
     } catch (error) {
       throw queryError(method, error, secrets);
     }
+  }
+
+  /**
+   * What a write says of the owner: nothing (undefined, so the row keeps its owner), or the
+   * owner to write (null clears it) with the statements that write it.
+   */
+  #ownerToWrite(method: string, options: SaveOptions) {
+    checkOptionNames(method, options, SAVE_OPTION_NAMES);
+    const { owner } = options;
+    if (owner === undefined) return undefined;
+    if (owner !== null) checkOwner(owner);
+    return { owner, statements: this.#ownerStatements(method) };
+  }
+
+  /** The owner column's statements, or an error that says how to add the column. */
+  #ownerStatements(method: string): NonNullable<Statements['owner']> {
+    if (this.#statements.owner) return this.#statements.owner;
+    const name = getTableName(this.table);
+    throw new TypeError(
+      `drizzle-pgstore: ${method} needs an owner column, and the table "${name}" is defined without one: ` +
+        `define it with defineSessionsTable('${name}', { owner: true }), then add the column with ` +
+        `drizzle-kit generate and migrate (or, for the shipped table, npx drizzle-pgstore migrate --owner)`,
+    );
   }
 
   #checkOpen(method: string): void {

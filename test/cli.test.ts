@@ -67,7 +67,7 @@ describe.each(targets)('the CLI on %s', (_name, open) => {
   });
 
   it('--help works on each command', async () => {
-    for (const command of ['migrate', 'cleanup', 'stats']) {
+    for (const command of ['migrate', 'cleanup', 'schedule', 'stats']) {
       const result = await runCli([command, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`Usage: drizzle-pgstore ${command}`);
@@ -81,8 +81,8 @@ describe('CLI errors', () => {
   it('refuses bad arguments with exit status 2', async () => {
     const pglite = ['--pglite', join(tmpdir(), 'never-created')];
     const cases: Array<[string[], RegExp, Record<string, string>?]> = [
-      [['frobnicate'], /unknown command 'frobnicate'; commands are migrate, cleanup, stats/],
-      [['--pglite', 'x', 'stats'], /the command comes first \(migrate, cleanup, stats\), then its options; got '--pglite'/],
+      [['frobnicate'], /unknown command 'frobnicate'; commands are migrate, cleanup, schedule, stats/],
+      [['--pglite', 'x', 'stats'], /the command comes first \(migrate, cleanup, schedule, stats\), then its options; got '--pglite'/],
       [['stats'], /no database: pass --database-url URL or --pglite DIR, or set DATABASE_URL/],
       [['stats', '--bogus', ...pglite], /Unknown option '--bogus'/],
       [['stats', '--database-url', 'mysql://x'], /--database-url is a mysql: URL, not a PostgreSQL one \(it should look like postgres:\/\/user:password@host:5432\/database\)/],

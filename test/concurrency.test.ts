@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGStore } from '../src/index.js';
 import { databaseUrl, openNodePostgres, type Backend } from './support/backends.js';
+import { inOneHour } from './support/values.js';
 
 /** One acknowledged call on one token: what it did, what it saw, and when it ran. */
 interface Call {
@@ -121,7 +122,7 @@ describe('several stores, each with its own pool, on one table', () => {
         try {
           let value: string | null = null;
           if (kind === 'save') {
-            await store.save(token, encoder.encode(written), new Date(Date.now() + 3_600_000));
+            await store.save(token, encoder.encode(written), inOneHour());
             value = written;
           } else if (kind === 'find') {
             const found = await store.find(token);

@@ -75,4 +75,33 @@ describeInChromium('the demo in a browser', () => {
     expect(await page.textContent('main p')).toBe('You are not signed in.');
     await context.close();
   });
+
+  it('lists where a name is signed in, and signs the other browser out from the first', async () => {
+    demo ??= await startDemo({ DEMO_DATA_DIR: dataDir });
+    const signIn = async (userAgent: string) => {
+      const context = await browser.newContext({ userAgent });
+      const page = await context.newPage();
+      await page.goto(demo!.url);
+      await page.fill('input[name=name]', 'Grace Hopper');
+      await Promise.all([page.waitForURL(`${demo!.url}/`), page.click('button[type=submit]')]);
+      return { context, page };
+    };
+    const laptop = await signIn('Laptop browser <b>1</b>');
+    const phone = await signIn('Phone browser');
+
+    await laptop.page.goto(`${demo.url}/status`);
+    expect(await laptop.page.locator('#devices li').allTextContents()).toEqual([
+      expect.stringMatching(/^Phone browser/),
+      expect.stringMatching(/^Laptop browser <b>1<\/b>this browser · signed in \d{4}-/),
+    ]);
+    await Promise.all([laptop.page.waitForURL(`${demo.url}/status`), laptop.page.click('text=Sign out everywhere else (1)')]);
+    expect(await laptop.page.locator('#devices li').count()).toBe(1);
+    expect(await laptop.page.isVisible('#no-others')).toBe(true);
+
+    await phone.page.reload();
+    expect(await phone.page.isVisible('input[name=name]')).toBe(true);
+    await laptop.page.goto(demo.url);
+    expect(await laptop.page.textContent('#name')).toBe('Grace Hopper');
+    await Promise.all([laptop.context.close(), phone.context.close()]);
+  });
 });

@@ -76,5 +76,5 @@ it('skips the browser tests where there is no Chromium, saying so on one line th
   // One line from each file, and not a test of theirs run.
   expect(output.split('\n').filter((line) => line === noChromiumMessage)).toHaveLength(files.length);
   expect(output).toMatch(/Test Files\s+2 skipped \(2\)/);
-  expect(output).toMatch(/Tests\s+5 skipped \(5\)/);
+  expect(output).toMatch(/Tests\s+(\d+) skipped \(\1\)/);
 }, 60_000);

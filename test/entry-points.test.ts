@@ -57,6 +57,7 @@ const SURFACE: Record<string, string[]> = {
     'defineSessionsTable',
     'hashToken',
     'migrations',
+    'ownerMigrations',
     'sessionStats',
     'sessions',
   ],

@@ -4,8 +4,8 @@ import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../src/exp
 import { PGStore, StoreClosedError } from '../src/index.js';
 import { openPglite, type Backend } from './support/backends.js';
 import { expectNoSecret, secretSession } from './support/secrets.js';
+import { inOneHour } from './support/values.js';
 
-const inOneHour = () => new Date(Date.now() + 3_600_000);
 const sessionData = (fields: Record<string, unknown> = {}, expires: Date | string | null = inOneHour()) =>
   ({ cookie: { originalMaxAge: null, expires }, ...fields }) as unknown as SessionData;
 
@@ -253,7 +253,7 @@ describe('ExpressSessionStore', () => {
       /^drizzle-pgstore: ExpressSessionStore has no option "touchafter" \(did you mean "touchAfter"\?\)$/,
     );
     expect(() => new ExpressSessionStore(store, { ttlSeconds: 5 } as ExpressSessionStoreOptions)).toThrow(
-      /^drizzle-pgstore: ExpressSessionStore has no option "ttlSeconds"; its options are ttl, touchAfter, disableTouch, serializer, onUnreadable$/,
+      /^drizzle-pgstore: ExpressSessionStore has no option "ttlSeconds"; its options are ttl, touchAfter, disableTouch, serializer, onUnreadable, ownerOf$/,
     );
   });
 
@@ -324,7 +324,7 @@ describe('ExpressSessionStore', () => {
 
   it('get gives the cookie the expiry the row has, moved by touch, without costing a write', async () => {
     const sessions = newSessions({ touchAfter: 0 });
-    const saved = new Date(Date.now() + 3_600_000);
+    const saved = inOneHour();
     await sessions.set('a', sessionData({ n: 1 }, saved.toISOString()));
     const touched = new Date(saved.getTime() + 1_800_000);
     expect(await sessions.touch('a', sessionData({ n: 1 }, touched))).toBe(true);

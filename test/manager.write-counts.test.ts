@@ -1,10 +1,9 @@
 import { setTimeout } from 'node:timers/promises';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGStore } from '../src/index.js';
 import { SessionManager, type SessionManagerOptions } from '../src/manager/manager.js';
-import { databaseUrl, openNodePostgres, type Backend } from './support/backends.js';
+import { openWriteCounter, type WriteCounter } from './support/write-counter.js';
 
 const REQUESTS = 1000;
 
@@ -14,33 +13,21 @@ const REQUESTS = 1000;
  * on every request once an idle timeout is set; the manager slides it once per touchAfter.
  */
 describe(`SessionManager: row writes per ${REQUESTS} unmodified requests, on PostgreSQL`, () => {
-  let backend: Backend;
-  // One connection, so the app's statistics can be flushed on the very backend that made them.
-  let appPool: pg.Pool;
+  let counter: WriteCounter;
   const figures: string[] = [];
 
   beforeAll(async () => {
-    backend = await openNodePostgres();
-    appPool = new pg.Pool({ connectionString: databaseUrl(), max: 1, options: `-c search_path=${backend.schema}` });
+    counter = await openWriteCounter();
   });
   afterAll(async () => {
     console.log(`SessionManager row writes per ${REQUESTS} unmodified requests:\n${figures.join('\n')}`);
-    await appPool?.end();
-    await backend?.close();
+    await counter?.close();
   });
 
-  async function writes(): Promise<number> {
-    await appPool.query('SELECT pg_stat_force_next_flush()');
-    await backend.query('SELECT pg_stat_clear_snapshot()');
-    const [row] = await backend.query<{ writes: string }>(
-      `SELECT n_tup_ins + n_tup_upd + n_tup_del AS writes FROM pg_stat_user_tables WHERE relid = $1::regclass`,
-      [`${backend.schema}.sessions`],
-    );
-    return Number(row?.writes);
-  }
+  const writes = () => counter.writesTo('sessions');
 
   async function measure(setup: string, options: SessionManagerOptions, pauseMs = 0): Promise<{ writes: number; seconds: number }> {
-    const store = new PGStore(drizzle(appPool), { cleanupInterval: 0 });
+    const store = new PGStore(drizzle(counter.appPool), { cleanupInterval: 0 });
     const manager = new SessionManager(store, options);
     const handler = manager.handle(async (request, session) => {
       if (new URL(request.url).pathname === '/sign-in') session.set('user', 'ada');

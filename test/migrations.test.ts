@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { databaseUrl, openNodePostgres, openPglite, uniqueName, type Backend, type OpenBackend } from './support/backends.js';
-import { describeSessionsTable, SEED_DDL } from './support/catalog.js';
+import { BACKENDS, databaseUrl, uniqueName, type Backend } from './support/backends.js';
+import { describeSessionsTable } from './support/catalog.js';
+import { sessionsTableDdl } from './support/sql.js';
 import { postgresTarget, runCli, type Target } from './support/cli.js';
 import { drizzleKitApp, makeSessionsIfNotExists, type DrizzleKitApp } from './support/drizzle-kit-app.js';
 
@@ -14,26 +15,23 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const drizzleKit = fileURLToPath(new URL('../node_modules/drizzle-kit/bin.cjs', import.meta.url));
 
-describe.each<[string, OpenBackend]>([
-  ['PGlite', openPglite],
-  ['PostgreSQL', openNodePostgres],
-])('the shipped migration on %s', (_name, open) => {
+for (const { name, open } of BACKENDS) describe(`the shipped migration on ${name}`, () => {
   let backend: Backend;
   beforeAll(async () => {
     backend = await open();
   });
   afterAll(() => backend?.close());
 
-  it('makes exactly the table and index of the seed DDL', async () => {
-    const seedSchema = uniqueName('seed');
-    await backend.query(`CREATE SCHEMA ${seedSchema}`);
-    await backend.query(`SET search_path TO ${seedSchema}`);
-    for (const statement of SEED_DDL) await backend.query(statement);
+  it('makes exactly the table and index SCS pgstore documents', async () => {
+    const documentedSchema = uniqueName('documented');
+    await backend.query(`CREATE SCHEMA ${documentedSchema}`);
+    await backend.query(`SET search_path TO ${documentedSchema}`);
+    for (const statement of sessionsTableDdl('sessions', 'sessions_expiry_idx')) await backend.query(statement);
     await backend.query(`SET search_path TO ${backend.schema}`);
 
-    const seed = await describeSessionsTable(backend.query, seedSchema);
+    const documented = await describeSessionsTable(backend.query, documentedSchema);
     const migrated = await describeSessionsTable(backend.query, backend.schema);
-    expect(seed).toEqual({
+    expect(documented).toEqual({
       columns: [
         { name: 'token', type: 'text', notnull: true },
         { name: 'data', type: 'bytea', notnull: true },
@@ -45,8 +43,8 @@ describe.each<[string, OpenBackend]>([
         'CREATE UNIQUE INDEX sessions_pkey ON <table> USING btree (token)',
       ],
     });
-    expect(migrated).toEqual(seed);
-    await backend.query(`DROP SCHEMA ${seedSchema} CASCADE`);
+    expect(migrated).toEqual(documented);
+    await backend.query(`DROP SCHEMA ${documentedSchema} CASCADE`);
   });
 });
 

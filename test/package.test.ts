@@ -56,6 +56,7 @@ describe('the packed tarball', () => {
     }
     expect(packed.files).toContain('dist/cli/main.js');
     expect(packed.files).toContain('drizzle/meta/_journal.json');
+    expect(packed.files).toContain('drizzle-owner/meta/_journal.json');
   });
 
   it('holds no tests and nothing of the repository tooling', () => {
@@ -69,6 +70,12 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
     const help = await app.npx(['drizzle-pgstore', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: drizzle-pgstore <command>/);
+  });
+
+  it('adds the owner column from the installed package: npx drizzle-pgstore migrate --owner', async () => {
+    const migrated = await app.npx(['drizzle-pgstore', 'migrate', '--owner', '--pglite', join(work, 'pglite-owner')]);
+    expect(migrated).toMatchObject({ code: 0, stderr: '' });
+    expect(migrated.stdout).toContain('the sessions table is ready, with an owner column');
   });
 
   // One PGlite folder, one process at a time, as PGlite requires: migrated by the command,

@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionStats } from '../src/index.js';
-import { openNodePostgres, openPglite, openPostgresJs, type Backend, type OpenBackend } from './support/backends.js';
+import { BACKENDS, type Backend } from './support/backends.js';
 import { EDGE_STEPS, rowsExpiringAt } from './support/edge-expiries.js';
 
-
-describe.each<[string, OpenBackend]>([
-  ['PGlite', openPglite],
-  ['node-postgres', openNodePostgres],
-  ['postgres.js', openPostgresJs],
-])('sessionStats on %s', (_name, open) => {
+for (const { name, open } of BACKENDS) describe(`sessionStats on ${name}`, () => {
   let backend: Backend;
   beforeAll(async () => {
     backend = await open();

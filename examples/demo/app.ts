@@ -16,6 +16,9 @@ declare module 'express-session' {
     visits?: number;
     /** The token this session's forms must send back (csrf.ts). */
     formToken?: string;
+    /** When and from what browser it signed in, for the status page's list of devices. */
+    signedInAt?: string;
+    userAgent?: string;
   }
 }
 
@@ -37,6 +40,7 @@ export interface DemoAppOptions {
 }
 
 const MAX_NAME_LENGTH = 40;
+const MAX_USER_AGENT_LENGTH = 200;
 
 // Nothing but our own stylesheet and form posts: injected markup could neither run nor load.
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -72,12 +76,14 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   // Secure ('auto') whenever the visitor came over HTTPS: never sent over plain HTTP there, yet
   // the demo still works on http://127.0.0.1, where a Secure cookie would never come back.
   const cookie = { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 7 * 24 * 3_600_000 /* a week */ } as const;
+  // touchAfter: a visitor who only reads pages moves their row's expiry at most once a minute.
+  // ownerOf: each row knows whose it is, so one name's sessions can be listed and ended together.
+  const sessions = new ExpressSessionStore(store, { touchAfter: 60, ownerOf: (data) => data.name });
   app.use(
     session({
       name: cookieName,
       secret: options.secret,
-      // touchAfter: a visitor who only reads pages moves their row's expiry at most once a minute.
-      store: new ExpressSessionStore(store, { touchAfter: 60 }),
+      store: sessions,
       cookie,
       // Only visitors who sign in get a row; passers-by leave the table alone.
       saveUninitialized: false,
@@ -120,6 +126,8 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     req.session.name = name;
     req.session.visits = 0;
     req.session.formToken = newFormToken();
+    req.session.signedInAt = new Date().toISOString();
+    req.session.userAgent = (req.get('user-agent') ?? 'unknown browser').slice(0, MAX_USER_AGENT_LENGTH);
     // Saved before the answer: express-session would send the redirect's head while still
     // saving, and a browser following it at once would arrive before its session.
     await settled((done) => req.session.save(done));
@@ -139,12 +147,36 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     res.redirect(303, '/');
   });
 
+  app.post('/sign-out-others', async (req, res) => {
+    const { name, formToken } = req.session;
+    if (name === undefined || formToken === undefined || !isExpectedToken(formToken, sentToken(req))) {
+      refuse(req, res, 'no session, or not its form token');
+      return;
+    }
+    // One statement ends every other session of this name; this one stays.
+    await sessions.deleteOwner(name, { except: req.sessionID });
+    res.redirect(303, '/status');
+  });
+
   app.get('/status', async (req, res) => {
     // Counted in the store's own table by the database clock, as the store decides what is live.
     const { live, expired } = await sessionStats(options.db, store.table);
     const { cleanupInterval, databaseKind } = options;
     const lastCleanup = store.cleanup.lastRun;
-    res.type('html').send(statusPage({ live, expired, lastCleanup, cleanupInterval, databaseKind, name: req.session.name }));
+    const { name } = req.session;
+    // A session from an older version of the app has no form token; the list's form needs one.
+    if (name !== undefined) req.session.formToken ??= newFormToken();
+    const devices =
+      name === undefined
+        ? []
+        : (await sessions.sessionsOf(name, { current: req.sessionID })).map(({ session: device, current }) => ({
+            userAgent: device.userAgent ?? 'unknown browser',
+            signedInAt: device.signedInAt,
+            current,
+          }));
+    res
+      .type('html')
+      .send(statusPage({ live, expired, lastCleanup, cleanupInterval, databaseKind, name, devices, formToken: req.session.formToken }));
   });
 
   app.use(handleError);

@@ -80,6 +80,37 @@ export interface Status {
   databaseKind: string;
   /** Who is looking, if they signed in. */
   name: string | undefined;
+  /** Where that name is signed in: each live session of it, this one marked `current`. */
+  devices: Device[];
+  /** The token of the signed-in visitor's forms. */
+  formToken: string | undefined;
+}
+
+/** One session of the signed-in name, as the status page lists it. */
+export interface Device {
+  userAgent: string;
+  signedInAt: string | undefined;
+  current: boolean;
+}
+
+/** Where the signed-in name is signed in, and the button that signs the others out. */
+function devicesCard(devices: Device[], token: string): string {
+  const rows = devices.map(
+    (device) =>
+      `<li${device.current ? ' class="current"' : ''}>${escapeHtml(device.userAgent)}<br><span class="muted">${
+        device.current ? 'this browser · ' : ''
+      }signed in ${escapeHtml(device.signedInAt?.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') ?? 'before this list existed')}</span></li>`,
+  );
+  const others = devices.filter((device) => !device.current).length;
+  return `<div class="card">
+<h2>Where you are signed in</h2>
+<ul id="devices">${rows.join('')}</ul>
+${
+  others === 0
+    ? '<p class="muted" id="no-others">Nowhere else.</p>'
+    : `<form method="post" action="/sign-out-others">${tokenInput(token)}<button type="submit" class="quiet">Sign out everywhere else (${others})</button></form>`
+}
+</div>`;
 }
 
 /** The state of the sessions table, and who is looking at it. */
@@ -96,7 +127,8 @@ export function statusPage(status: Status): string {
 <dt>Last cleanup run</dt><dd id="last-cleanup">${describeCleanup(status.lastCleanup, status.cleanupInterval)}</dd>
 <dt>Database</dt><dd>${escapeHtml(status.databaseKind)}</dd>
 </dl>
-</div>`,
+</div>
+${status.name === undefined || status.formToken === undefined ? '' : devicesCard(status.devices, status.formToken)}`,
     '/status',
   );
 }
@@ -141,5 +173,9 @@ button.quiet { background: transparent; color: var(--muted); border: 1px solid v
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.5rem 1.5rem; margin: 0; }
 dt { color: var(--muted); }
 dd { margin: 0; font-variant-numeric: tabular-nums; }
+h2 { font-size: 1.1rem; margin: 0 0 0.75rem; }
+ul#devices { list-style: none; padding: 0; margin: 0 0 1rem; }
+ul#devices li { padding: 0.5rem 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+ul#devices li.current { font-weight: 600; }
 code { font: 0.9em ui-monospace, SFMono-Regular, Menlo, monospace; }
 `;

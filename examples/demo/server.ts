@@ -7,9 +7,12 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/cli/database.js';
-import { PGStore } from '../../src/index.js';
+import { defineSessionsTable, PGStore } from '../../src/index.js';
 import { createDemoApp } from './app.js';
 import { loadSessionSecret, readConfig } from './config.js';
+
+/** The shipped table, with the owner column `migrate({ owner: true })` adds. */
+const demoSessions = defineSessionsTable('sessions', { owner: true });
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
@@ -22,8 +25,9 @@ async function main(): Promise<void> {
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: join(config.dataDir, 'pglite') },
   );
-  await database.migrate();
-  const store = new PGStore(database.db, { cleanupInterval: config.cleanupInterval });
+  // With an owner column, so the status page can list where a name is signed in.
+  await database.migrate({ owner: true });
+  const store = new PGStore(database.db, { cleanupInterval: config.cleanupInterval, table: demoSessions });
   const app = createDemoApp({
     store,
     db: database.db,

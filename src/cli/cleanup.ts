@@ -17,6 +17,7 @@ Options:
   --batch-size N       rows per DELETE, 1 to ${MAX_BATCH_SIZE} (default: 5000)
   --progress-every MS  how often to show progress, 0 (every batch) to ${DAY_MS} (default: 1000)
   --quiet              print only the summary
+  --no-skip-locked     pick rows without FOR UPDATE SKIP LOCKED (for Citus; see docs/scaling.md)
 
 ${tableHelp}
 
@@ -35,6 +36,7 @@ export async function cleanupCommand(
     'batch-size': { type: 'string' },
     'progress-every': { type: 'string' },
     quiet: { type: 'boolean' },
+    'no-skip-locked': { type: 'boolean' },
   });
   if (values.help) return out(cleanupHelp);
   const table = tableOption(values);
@@ -47,7 +49,7 @@ export async function cleanupCommand(
   const started = performance.now();
   let lastReport = started;
   try {
-    const store = new PGStore(database.db, { table, cleanupInterval: 0, cleanupBatchSize });
+    const store = new PGStore(database.db, { table, cleanupInterval: 0, cleanupBatchSize, cleanupSkipLocked: !values['no-skip-locked'] });
     const deleted = await explainMissingTable(values, database.db, () => store.deleteExpired({
       signal: interrupted.signal,
       onProgress: (sofar) => {

@@ -1,10 +1,10 @@
 import type { MigrationConfig } from 'drizzle-orm/migrator';
 import { reasonOf } from '../error-text.js';
-import { migrations } from '../migrations.js';
+import { migrations, ownerMigrations } from '../migrations.js';
 import type { SessionDatabase } from '../statements.js';
 import { describeDatabaseUrl, hidePasswords, parseDatabaseUrl } from './database-url.js';
 import { claimPgliteFolder } from './pglite-folder.js';
-import { ensureShippedTable } from './shipped-table.js';
+import { ensureShippedTable, runShippedStatements } from './shipped-table.js';
 
 /**
  * Which database to open: a PostgreSQL URL, or a PGlite data folder. A PGlite folder is
@@ -27,8 +27,11 @@ interface OpenedDatabase {
   db: SessionDatabase;
   /** Says which database this is, without a password. */
   label: string;
-  /** Applies the shipped migrations that are not applied yet, and makes the table if it is missing. */
-  migrate(): Promise<MigrateResult>;
+  /**
+   * Applies the shipped migrations that are not applied yet, and makes the table if it is
+   * missing; with `owner`, gives it the owner column too.
+   */
+  migrate(options?: { owner?: boolean }): Promise<MigrateResult>;
   close(): Promise<void>;
 }
 
@@ -58,9 +61,16 @@ async function importDriver<T>(name: string, neededFor: string, load: () => Prom
 /** What `migrate()` of an opened database does, through the migrator of its driver. */
 const migrateWith =
   <D extends SessionDatabase>(db: D, migrate: (db: D, config: MigrationConfig) => Promise<void>) =>
-  async (): Promise<MigrateResult> => {
+  async ({ owner = false } = {}): Promise<MigrateResult> => {
     await migrate(db, migrations);
-    return ensureShippedTable(db, migrations);
+    const result = await ensureShippedTable(db, migrations);
+    if (owner) {
+      await migrate(db, ownerMigrations);
+      // Its statements add only what is missing: a table made again after the history
+      // recorded the column gets it back.
+      await runShippedStatements(db, ownerMigrations);
+    }
+    return result;
   };
 
 async function openPglite(folder: string, create: boolean): Promise<OpenedDatabase> {

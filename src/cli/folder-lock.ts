@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A folder that another live process holds. PGlite keeps no lock of its own: two processes
@@ -84,6 +85,21 @@ function askHolder(path: string): Promise<number | undefined | 'dead' | 'release
   });
 }
 
+/**
+ * Asks again while the holder seems dead: a process that has just bound the file but not yet
+ * listened on it refuses connections too, for as long as it is held up between the two calls.
+ */
+async function askHolderPatiently(path: string): Promise<Awaited<ReturnType<typeof askHolder>>> {
+  for (let attempt = 1; ; attempt++) {
+    const holder = await askHolder(path);
+    if (holder !== 'dead' || attempt === DEAD_CONFIRMATIONS) return holder;
+    await sleep(DEAD_RECHECK_MS);
+  }
+}
+
+const DEAD_CONFIRMATIONS = 4;
+const DEAD_RECHECK_MS = 100;
+
 /** More socket files left by crashes than this is a folder to clean by hand. */
 const MAX_DEAD_FILES = 1000;
 
@@ -98,7 +114,7 @@ async function listenOnFiles(server: Server, folder: string, prefix: string): Pr
   for (let n = 0; n < MAX_DEAD_FILES; ) {
     const path = `${prefix}.${n}.sock`;
     if (await listen(server, path)) return;
-    const holder = await askHolder(path);
+    const holder = await askHolderPatiently(path);
     if (holder === 'dead') n++;
     else if (holder !== 'released') throw new FolderInUseError(folder, holder);
   }

@@ -6,6 +6,7 @@ import { cleanupCommand } from './cleanup.js';
 import { hidePasswords } from './database-url.js';
 import { migrateCommand } from './migrate.js';
 import { PgliteFolderError } from './pglite-folder.js';
+import { scheduleCommand } from './schedule.js';
 import { statsCommand } from './stats.js';
 
 const help = `Usage: drizzle-pgstore <command> [options]
@@ -13,7 +14,8 @@ const help = `Usage: drizzle-pgstore <command> [options]
 Commands:
   migrate   create the sessions table (apply the shipped migrations)
   cleanup   delete expired sessions once, in batches (for cron)
-  stats     live and expired sessions, sizes, expiry range (--json for machines)
+  schedule  install (or --remove) a pg_cron job that runs the cleanup in PostgreSQL
+  stats     live and expired sessions, sizes, expiry range, cleanup job (--json for machines)
 
 The database is --database-url URL, else $DATABASE_URL, or --pglite DIR.
 Run 'drizzle-pgstore <command> --help' for a command's options,
@@ -25,6 +27,7 @@ const progress = (text: string) => console.error(text);
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   migrate: (args) => migrateCommand(args, out),
   cleanup: (args) => cleanupCommand(args, out, progress),
+  schedule: (args) => scheduleCommand(args, out),
   stats: (args) => statsCommand(args, out),
 };
 

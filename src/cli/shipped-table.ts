@@ -13,11 +13,16 @@ export async function ensureShippedTable(db: SessionDatabase, config: MigrationC
     rows: Array<{ present: boolean }>;
   };
   if (result.rows[0]?.present) return { recreated: false };
+  await runShippedStatements(db, config);
+  return { recreated: true };
+}
+
+/** Runs every statement of shipped migrations, in one transaction, whatever their history says. */
+export async function runShippedStatements(db: SessionDatabase, config: MigrationConfig): Promise<void> {
   const migrations = readMigrationFiles(config);
   await db.transaction(async (tx) => {
     for (const migration of migrations) {
       for (const statement of migration.sql) await tx.execute(sql.raw(statement));
     }
   });
-  return { recreated: true };
 }

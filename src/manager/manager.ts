@@ -9,7 +9,7 @@ export type { SessionManagerOptions } from './options.js';
 import { decodeRecord, encodeRecord, UnreadableSessionError } from './record.js';
 import { withSessionCookie } from './response.js';
 import { replay, Session, sessionInternals, type SessionInternals, type SessionRecord, type SessionState } from './session.js';
-import type { SessionStore } from '../session-store.js';
+import type { SaveOptions, SessionStore } from '../session-store.js';
 import { byStoredKey } from '../store.js';
 import { isTokenShaped, newToken } from './token.js';
 
@@ -57,7 +57,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
   readonly #store: SessionStore;
   readonly #options: ResolvedManagerOptions;
 
-  constructor(store: SessionStore, options: SessionManagerOptions = {}) {
+  constructor(store: SessionStore, options: SessionManagerOptions<Data> = {}) {
     for (const method of ['findWithExpiry', 'save', 'replace', 'delete', 'touch', 'all'] as const) {
       if (typeof store?.[method] !== 'function') {
         throw new TypeError(`drizzle-pgstore: SessionManager needs a store with ${method}(), such as a PGStore`);
@@ -195,7 +195,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     // A new row: a new session, a renewed one, or one destroyed and begun again.
     const token = inner.token ?? newToken();
     const bytes = encodeRecord(this.#options.codec, record);
-    await store.save(token, bytes, expiry);
+    await store.save(token, bytes, expiry, this.#ownerOptions(record));
     if (state.dropLoaded && state.loadedToken !== null) await store.delete(state.loadedToken);
     this.#settle(inner, token, bytes, expiry);
     return this.#cookie(token, record, expiry);
@@ -229,7 +229,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
       const next = replay(decodeRecord(codec, base), state.changes);
       next.deadline = record.deadline;
       const bytes = encodeRecord(codec, next);
-      if (await store.replace(token, base, bytes, expiry)) {
+      if (await store.replace(token, base, bytes, expiry, this.#ownerOptions(next))) {
         inner.record = next;
         return bytes;
       }
@@ -245,6 +245,12 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     throw new SessionConflictError(
       `drizzle-pgstore: gave up saving a session after ${maxCommitAttempts} tries: other requests kept changing it`,
     );
+  }
+
+  /** The owner a write gives the row, when the manager has `ownerOf`; else nothing, so the row keeps its own. */
+  #ownerOptions(record: SessionRecord): SaveOptions {
+    const { ownerOf } = this.#options;
+    return ownerOf ? { owner: ownerOf(record.values) ?? null } : {};
   }
 
   /** After a write: what was written is what a next commit of this session starts from. */

@@ -29,4 +29,15 @@ describe('the no-lost-write checker', () => {
     expect(check([save('a'), save('b', 'error'), find('a')], 'b')).toHaveLength(1);
     expect(check([save('a'), save('b', 'error'), find('b')], 'b')).toEqual([]);
   });
+
+  it('on a tail of a history, knows nothing until a call says what the token holds', () => {
+    const tail = (history: Operation[], found: string | null) =>
+      checkNoAcknowledgedWriteLost(history, new Map([['t', found]]), { from: 'unknown' });
+    expect(tail([], 'x')).toEqual([]);
+    expect(tail([find('x')], 'x')).toEqual([]);
+    expect(tail([find('x')], 'y')).toHaveLength(1);
+    expect(tail([save('a', 'error')], 'x')).toEqual([]);
+    expect(tail([save('a')], 'x')).toHaveLength(1);
+    expect(tail([find('x'), save('a', 'error'), find('y')], 'y')).toHaveLength(1);
+  });
 });

@@ -5,6 +5,7 @@ import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defineSessionsTable, PGStore, type PGStoreOptions, type SessionsTable } from '../../src/index.js';
 import { uniqueName } from '../support/backends.js';
+import { sessionsTableDdl } from '../support/sql.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { checkNoAcknowledgedWriteLost, Load } from './support/load.js';
 
@@ -33,8 +34,7 @@ async function admin<Row = Record<string, unknown>>(text: string, params: unknow
 
 async function newTable(): Promise<{ name: string; table: SessionsTable }> {
   const name = uniqueName('faults');
-  await admin(`CREATE TABLE ${name} (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)`);
-  await admin(`CREATE INDEX ${name}_expiry_idx ON ${name} (expiry)`);
+  for (const statement of sessionsTableDdl(name, `${name}_expiry_idx`)) await admin(statement);
   return { name, table: defineSessionsTable(name) };
 }
 

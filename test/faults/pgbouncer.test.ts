@@ -38,7 +38,6 @@ const openNodePostgresThroughBouncer: OpenBackend = async () => {
   const database = await freshDatabase();
   const pool = new pg.Pool({ connectionString: bouncer.url(database.name), max: 10 });
   return {
-    name: 'node-postgres via PgBouncer',
     db: drizzleNodePostgres(pool),
     schema: 'public',
     query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[],
@@ -54,7 +53,6 @@ const openPostgresJsThroughBouncer: OpenBackend = async () => {
   // postgres.js names and caches its own prepared statements unless told not to.
   const client = postgres(bouncer.url(database.name), { max: 10, prepare: false, onnotice: () => {} });
   return {
-    name: 'postgres.js via PgBouncer',
     db: drizzlePostgresJs(client),
     schema: 'public',
     query: async <Row>(text: string, params?: unknown[]) =>

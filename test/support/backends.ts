@@ -10,6 +10,7 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { migrations, type SessionDatabase } from '../../src/index.js';
+import { selectedBackendNames, type BackendName } from './backend-names.js';
 
 /**
  * One database the tests run on, with its own PostgreSQL schema first on the search
@@ -17,7 +18,6 @@ import { migrations, type SessionDatabase } from '../../src/index.js';
  * shipped migrations applied in it.
  */
 export interface Backend {
-  readonly name: string;
   readonly db: SessionDatabase;
   /** The schema this backend's unqualified tables live in. */
   readonly schema: string;
@@ -42,7 +42,6 @@ export const openPglite: OpenBackend = async () => {
   const db = drizzlePglite(client);
   await migratePglite(db, migrationsConfig(schema));
   return {
-    name: 'PGlite',
     db,
     schema,
     query: async <Row>(text: string, params?: unknown[]) => (await client.query<Row>(text, params)).rows,
@@ -58,7 +57,6 @@ export const openNodePostgres: OpenBackend = async () => {
   const db = drizzleNodePostgres(pool);
   await migrateNodePostgres(db, migrationsConfig(schema));
   return {
-    name: 'node-postgres',
     db,
     schema,
     query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[],
@@ -81,7 +79,6 @@ export const openPostgresJs: OpenBackend = async () => {
   const db = drizzlePostgresJs(client);
   await migratePostgresJs(db, migrationsConfig(schema));
   return {
-    name: 'postgres.js',
     db,
     schema,
     query: async <Row>(text: string, params?: unknown[]) =>
@@ -92,3 +89,24 @@ export const openPostgresJs: OpenBackend = async () => {
     },
   };
 };
+
+/** A driver the suites run on: how to open it, and what sets it apart. */
+export interface BackendOpener {
+  readonly name: BackendName;
+  readonly open: OpenBackend;
+  /** The database runs in this process and reads its clock, so the two cannot differ. */
+  readonly sharesAppClock: boolean;
+  /** Text results are decoded by a BOM-stripping TextDecoder: a token read back loses a leading U+FEFF. */
+  readonly stripsLeadingBom: boolean;
+  /** A 16 MiB value takes many seconds to write. */
+  readonly slowBytea: boolean;
+}
+
+const ALL: Record<BackendName, BackendOpener> = {
+  pglite: { name: 'pglite', open: openPglite, sharesAppClock: true, stripsLeadingBom: true, slowBytea: true },
+  'node-postgres': { name: 'node-postgres', open: openNodePostgres, sharesAppClock: false, stripsLeadingBom: false, slowBytea: false },
+  'postgres-js': { name: 'postgres-js', open: openPostgresJs, sharesAppClock: false, stripsLeadingBom: false, slowBytea: false },
+};
+
+/** The backends every database suite runs on: all of them, or those `BACKENDS` names. */
+export const BACKENDS: readonly BackendOpener[] = selectedBackendNames().map((name) => ALL[name]);

@@ -1,11 +1,5 @@
 import type { Backend } from './backends.js';
 
-/** The seed's DDL, verbatim from SCS pgstore's documentation. */
-export const SEED_DDL = [
-  'CREATE TABLE sessions ( token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL )',
-  'CREATE INDEX sessions_expiry_idx ON sessions (expiry)',
-];
-
 export interface TableShape {
   columns: Array<{ name: string; type: string; notnull: boolean }>;
   primaryKey: string;

@@ -48,7 +48,7 @@ export interface Target {
 }
 
 /** A PGlite folder of its own, not created yet: `migrate` makes the database in it. */
-export async function pgliteTarget(): Promise<Target> {
+async function pgliteTarget(): Promise<Target> {
   const parent = await mkdtemp(join(tmpdir(), 'pgstore-cli-'));
   const dir = join(parent, 'pglite');
   // PGlite keeps a folder to one process at a time, so each look opens and closes it.

@@ -1,9 +1,9 @@
-import type { PGlite } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'drizzle-orm';
 import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
-import type pg from 'pg';
+import pg from 'pg';
 import type postgres from 'postgres';
 import type { SessionDatabase } from '../../src/index.js';
 import type { Backend } from './backends.js';
@@ -36,10 +36,10 @@ export function countingDb(backend: Backend): { db: SessionDatabase; log: Statem
   const log = new StatementLog();
   const client = (backend.db as unknown as { $client: unknown }).$client;
   let db: SessionDatabase;
-  if (backend.name === 'PGlite') db = drizzlePglite(client as PGlite, { logger: log });
-  else if (backend.name === 'node-postgres') db = drizzleNodePostgres(client as pg.Pool, { logger: log });
-  else if (backend.name === 'postgres.js') db = drizzlePostgresJs(client as postgres.Sql, { logger: log });
-  else throw new Error(`countingDb does not know the backend ${backend.name}`);
+  if (client instanceof PGlite) db = drizzlePglite(client, { logger: log });
+  else if (client instanceof pg.Pool) db = drizzleNodePostgres(client, { logger: log });
+  else if (typeof (client as { unsafe?: unknown }).unsafe === 'function') db = drizzlePostgresJs(client as postgres.Sql, { logger: log });
+  else throw new Error('countingDb knows PGlite, a node-postgres Pool and postgres.js');
   return { db, log };
 }
 

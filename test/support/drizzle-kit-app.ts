@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uniqueName } from './backends.js';
 
@@ -14,8 +15,10 @@ export interface KitResult {
 
 /** An app of its own with a Drizzle schema, a drizzle.config and the drizzle-kit commands. */
 export interface DrizzleKitApp {
-  /** `drizzle-kit generate`; resolves with the path of the one migration it wrote. */
+  /** `drizzle-kit generate`; resolves with the path of the migration it wrote. */
   generate(): Promise<string>;
+  /** Replaces the app's schema, as a developer editing it would. */
+  writeSchema(schema: string): Promise<void>;
   /** `drizzle-kit migrate` against the app's database. */
   migrate(): Promise<KitResult>;
   remove(): Promise<void>;
@@ -31,7 +34,9 @@ export async function drizzleKitApp(schema: string, url: string): Promise<Drizzl
   await writeFile(`${app}schema.ts`, schema);
   await writeFile(
     `${app}drizzle.config.ts`,
-    `export default ${JSON.stringify({ dialect: 'postgresql', schema: `${app}schema.ts`, out: `${app}drizzle`, dbCredentials: { url } })};\n`,
+    // Paths relative to the working folder: drizzle-kit 0.31 reads an absolute `out` back as
+    // './' + out, and so finds no snapshot when it generates a second migration.
+    `export default ${JSON.stringify({ dialect: 'postgresql', schema: relative(root, `${app}schema.ts`), out: relative(root, `${app}drizzle`), dbCredentials: { url } })};\n`,
   );
   const kit = (command: string) =>
     new Promise<KitResult>((resolve) => {
@@ -41,11 +46,15 @@ export async function drizzleKitApp(schema: string, url: string): Promise<Drizzl
     });
   return {
     generate: async () => {
+      const migrations = async () => (await readdir(`${app}drizzle`).catch(() => [])).filter((name) => name.endsWith('.sql'));
+      const before = await migrations();
       const { code, output } = await kit('generate');
-      if (code !== 0) throw new Error(`drizzle-kit generate failed:\n${output}`);
-      const [file] = (await readdir(`${app}drizzle`)).filter((name) => name.endsWith('.sql'));
+      // drizzle-kit can print an error and still exit with 0: no new file is the failure then.
+      const [file, ...more] = (await migrations()).filter((name) => !before.includes(name));
+      if (code !== 0 || file === undefined || more.length > 0) throw new Error(`drizzle-kit generate failed:\n${output}`);
       return `${app}drizzle/${file}`;
     },
+    writeSchema: (text) => writeFile(`${app}schema.ts`, text),
     migrate: () => kit('migrate'),
     remove: () => rm(app, { recursive: true, force: true }),
   };

@@ -1,5 +1,5 @@
 /** Expiries at the edges of how drivers parse timestamptz text: two-digit years, before 1900, the last year. */
-export const EDGE_EXPIRIES = [
+const EDGE_EXPIRIES = [
   '0001-01-01T00:00:00.000Z',
   '0099-12-31T23:59:59.999Z',
   '0100-01-01T00:00:00.000Z',

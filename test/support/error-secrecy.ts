@@ -3,8 +3,8 @@ import { defineSessionsTable, hashToken, PGStore, StoreQueryError, type PGStoreO
 import { uniqueName, type Backend } from './backends.js';
 import { expectNoSecret, secretSession, type SecretSession } from './secrets.js';
 import { createSessionsTable } from './sql.js';
+import { inHours } from './values.js';
 
-const inHours = (hours: number) => new Date(Date.now() + hours * 3_600_000);
 const YEAR_6000 = new Date('6000-01-01T00:00:00Z');
 
 /** The error a call rejects with (a call that throws at once counts too), or a marker error when it resolves. */
@@ -57,8 +57,9 @@ function expectQueryError(error: unknown, session: SecretSession, method: string
  */
 export function describeErrorSecrecy(
   context: () => { backend: Backend; newStore: (options?: PGStoreOptions) => PGStore },
+  { hashTokens = false } = {},
 ) {
-  describe.each([{ hashTokens: false }, { hashTokens: true }])('errors keep secrets, hashTokens: $hashTokens', ({ hashTokens }) => {
+  describe('errors keep secrets', () => {
     /** A fresh sessions table holding the secret session, and a store on it. */
     async function tableWithSession(...setup: string[]) {
       const { backend, newStore } = context();

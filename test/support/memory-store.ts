@@ -1,10 +1,20 @@
-import { hashToken, type SessionStore, type SessionWithExpiry, type TouchOptions } from '../../src/index.js';
+import {
+  hashToken,
+  type DeleteOwnerOptions,
+  type OwnedSession,
+  type SaveOptions,
+  type SessionsOfOptions,
+  type SessionStore,
+  type SessionWithExpiry,
+  type TouchOptions,
+} from '../../src/index.js';
 
 /** One stored session. `version` changes on every write, as PostgreSQL's xmin does. */
 export interface MemoryRow {
   data: Uint8Array;
   expiry: Date;
   version: number;
+  owner: string | null;
 }
 
 /** Sessions in memory, by key: what several MemoryStores (app instances) share. */
@@ -12,9 +22,10 @@ export class MemoryTable {
   readonly rows = new Map<string, MemoryRow>();
   #writes = 0;
 
-  /** Writes a row, as an UPDATE or INSERT would: a new version. */
-  write(key: string, data: Uint8Array, expiry: Date): void {
-    this.rows.set(key, { data, expiry, version: ++this.#writes });
+  /** Writes a row, as an UPDATE or INSERT would: a new version, the owner kept unless given. */
+  write(key: string, data: Uint8Array, expiry: Date, owner?: string | null): void {
+    const kept = owner === undefined ? (this.rows.get(key)?.owner ?? null) : owner;
+    this.rows.set(key, { data, expiry, version: ++this.#writes, owner: kept });
   }
 }
 
@@ -45,15 +56,15 @@ export class MemoryStore implements SessionStore {
     return row ? { data: copy(row.data), expiry: new Date(row.expiry) } : null;
   }
 
-  async save(token: string, data: Uint8Array, expiry: Date): Promise<void> {
+  async save(token: string, data: Uint8Array, expiry: Date, { owner }: SaveOptions = {}): Promise<void> {
     if (token === '') throw new RangeError('MemoryStore: token must not be empty');
-    this.#table.write(this.#key(token), copy(data), new Date(expiry));
+    this.#table.write(this.#key(token), copy(data), new Date(expiry), owner);
   }
 
-  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean> {
+  async replace(token: string, expected: Uint8Array, data: Uint8Array, expiry: Date, { owner }: SaveOptions = {}): Promise<boolean> {
     const row = this.#live(token);
     if (!row || Buffer.compare(row.data, expected) !== 0) return false;
-    this.#table.write(this.#key(token), copy(data), new Date(expiry));
+    this.#table.write(this.#key(token), copy(data), new Date(expiry), owner);
     return true;
   }
 
@@ -82,6 +93,26 @@ export class MemoryStore implements SessionStore {
 
   async clear(): Promise<void> {
     this.#table.rows.clear();
+  }
+
+  async sessionsOf(owner: string, { current }: SessionsOfOptions = {}): Promise<OwnedSession[]> {
+    const currentKey = current === undefined ? undefined : this.#key(current);
+    return this.#liveRows()
+      .filter(([, row]) => row.owner === owner)
+      .sort(([, a], [, b]) => b.expiry.getTime() - a.expiry.getTime())
+      .map(([key, row]) => ({ key, data: copy(row.data), expiry: new Date(row.expiry), current: key === currentKey }));
+  }
+
+  async deleteOwner(owner: string, { except }: DeleteOwnerOptions = {}): Promise<number> {
+    const kept = except === undefined ? undefined : this.#key(except);
+    const live = new Set(this.#liveRows().map(([key]) => key));
+    let ended = 0;
+    for (const [key, row] of this.#table.rows) {
+      if (row.owner !== owner || key === kept) continue;
+      this.#table.rows.delete(key);
+      if (live.has(key)) ended++;
+    }
+    return ended;
   }
 
   #key(token: string): string {

@@ -29,8 +29,6 @@ export interface AppSettings {
   store: ExpressSessionStore | session.Store;
   /** Default: the framework's own (express-session false, @fastify/session true). */
   rolling?: boolean;
-  /** express-session only. Default false, as its documentation recommends. */
-  resave?: boolean;
   /** Cookie `maxAge` in milliseconds. Default: none (a browser-session cookie). */
   maxAge?: number;
 }
@@ -49,26 +47,19 @@ export interface RunningApp {
  * `?remember=1` on `/views` also sets `remember` (for a ttl that depends on the session).
  */
 export interface Framework {
-  readonly name: string;
-  readonly cookieName: string;
-  /** Whether the middleware calls `store.touch` on unmodified sessions. */
-  readonly callsTouch: boolean;
   start(settings: AppSettings): Promise<RunningApp>;
 }
 
 const SECRET = 'a test secret that is long enough for @fastify/session';
 
 export const expressFramework: Framework = {
-  name: 'express',
-  cookieName: 'connect.sid',
-  callsTouch: true,
   async start(settings) {
     const app = express();
     app.use(
       session({
         store: settings.store,
         secret: SECRET,
-        resave: settings.resave ?? false,
+        resave: false,
         saveUninitialized: false,
         rolling: settings.rolling ?? false,
         cookie: settings.maxAge === undefined ? {} : { maxAge: settings.maxAge },
@@ -107,9 +98,6 @@ export const expressFramework: Framework = {
 };
 
 export const fastifyFramework: Framework = {
-  name: 'fastify',
-  cookieName: 'sessionId',
-  callsTouch: false,
   async start(settings) {
     const app = Fastify();
     await app.register(fastifyCookie);

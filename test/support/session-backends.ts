@@ -1,5 +1,5 @@
 import { PGStore, type SessionStore } from '../../src/index.js';
-import type { OpenBackend } from './backends.js';
+import { BACKENDS, type OpenBackend } from './backends.js';
 import { MemoryStore, MemoryTable } from './memory-store.js';
 
 /** A stored session as the suites look at it, behind the store's back. */
@@ -32,7 +32,7 @@ export interface SessionBackend {
 export type OpenSessionBackend = () => Promise<SessionBackend>;
 
 /** PGStore on a database, its rows read and changed with SQL. */
-export const onDatabase =
+const onDatabase =
   (open: OpenBackend): OpenSessionBackend =>
   async () => {
     const backend = await open();
@@ -80,3 +80,12 @@ export const inMemory: OpenSessionBackend = async () => {
     close: async () => {},
   };
 };
+
+/**
+ * Where the adapter suites run: the in-memory SessionStore always (it proves the adapters
+ * need only the interface), then PGStore on each of {@link BACKENDS}.
+ */
+export const SESSION_BACKENDS: ReadonlyArray<{ readonly name: string; readonly open: OpenSessionBackend }> = [
+  { name: 'an in-memory SessionStore', open: inMemory },
+  ...BACKENDS.map((backend) => ({ name: `PGStore on ${backend.name}`, open: onDatabase(backend.open) })),
+];

@@ -21,7 +21,6 @@ export interface StartedApp {
 }
 
 export interface SessionHarness {
-  readonly hashTokens: boolean;
   start(settings?: HarnessSettings): Promise<StartedApp>;
   /** Closes one app and its store now (the rest close after each test). */
   stop(started: StartedApp): Promise<void>;
@@ -51,7 +50,6 @@ export function useSessionHarness(framework: Framework, open: OpenSessionBackend
   };
 
   const harness: SessionHarness = {
-    hashTokens,
     async start({ options = {}, wrap, ...settings } = {}) {
       const store = backend.openStore({ hashTokens });
       const sessions = wrap ? wrap(store, options) : new ExpressSessionStore(store, options);

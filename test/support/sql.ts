@@ -1,25 +1,49 @@
 import type { Backend } from './backends.js';
 
 /** Quotes a PostgreSQL identifier, whatever it holds. */
-export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** The qualified, quoted name of a table. */
 export const qualified = (table: string, schema?: string) =>
   schema === undefined ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`;
 
-/** The seed's DDL for a sessions table under any name, as an app's migration would make it. */
+/**
+ * The statements that make a sessions table as SCS pgstore documents it, under any name:
+ * `table` and `index` are quoted (and qualified) names.
+ */
+export const sessionsTableDdl = (table: string, index: string) => [
+  `CREATE TABLE ${table} (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)`,
+  `CREATE INDEX ${index} ON ${table} (expiry)`,
+];
+
+/** Makes a sessions table under any name, as an app's migration would. */
 export async function createSessionsTable(backend: Backend, table: string, schema?: string) {
   if (schema !== undefined) await backend.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-  const name = qualified(table, schema);
-  await backend.query(`CREATE TABLE ${name} (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)`);
-  await backend.query(`CREATE INDEX ${quoteIdent(`${table}_expiry_idx`)} ON ${name} (expiry)`);
+  for (const statement of sessionsTableDdl(qualified(table, schema), quoteIdent(`${table}_expiry_idx`))) {
+    await backend.query(statement);
+  }
 }
 
-/** Inserts rows straight into a table, bypassing the store, expiring `seconds` from the database's now. */
-export async function insertRows(backend: Backend, table: string, count: number, seconds: number, prefix = 'row') {
+/** `hashToken` in SQL: SHA-256 of the text's UTF-8 bytes, base64url without padding. */
+const hashedInSql = (text: string) => `rtrim(translate(encode(sha256(convert_to(${text}, 'UTF8')), 'base64'), '+/', '-_'), '=')`;
+
+/**
+ * Inserts rows straight into a table, bypassing the store, expiring `seconds` from the
+ * database's now: tokens `prefix1` to `prefixN`, kept under their hash with `hashTokens`,
+ * as a store that hashes them would keep them.
+ */
+export async function insertRows(
+  backend: Backend,
+  table: string,
+  count: number,
+  seconds: number,
+  prefix = 'row',
+  { hashTokens = false } = {},
+) {
+  const token = '$1::text || i';
   await backend.query(
     `INSERT INTO ${table} (token, data, expiry)
-     SELECT $1::text || i, convert_to('data ' || i, 'UTF8'), current_timestamp + make_interval(secs => $2::int)
+     SELECT ${hashTokens ? hashedInSql(token) : token}, convert_to('data ' || i, 'UTF8'), current_timestamp + make_interval(secs => $2::int)
      FROM generate_series(1, $3::int) AS i`,
     [prefix, seconds, count],
   );

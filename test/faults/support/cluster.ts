@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,29 +52,37 @@ export function freePort(): Promise<number> {
  * test may kill and restart it at will. The machine's shared server is never touched.
  */
 export interface Cluster {
-  readonly port: number;
   /** Superuser URL of the `postgres` database. */
   readonly url: string;
+  /** The TCP port it listens on, for a standby or a proxy to reach it. */
+  readonly port: number;
   /** Stops the server; `immediate` is a crash: no checkpoint, clients cut at once. */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Starts it again on the same port and waits until it accepts connections. */
   start(): Promise<void>;
+  /** Ends recovery of a standby, which then takes writes, and waits until it does. */
+  promote(): Promise<void>;
   /** Stops it if running and removes every file. */
   destroy(): Promise<void>;
 }
 
-export async function startCluster(): Promise<Cluster> {
+/** Server settings, given on the command line so that `pg_basebackup` never copies them to a standby. */
+export type Settings = Record<string, string | number>;
+
+/** Starts a server on a data folder that `prepare` fills, in a folder of its own. */
+async function serveCluster(prepare: (data: string) => Promise<unknown>, settings: Settings): Promise<Cluster> {
   const dir = await makePostgresDir('pgstore-faults-');
   const data = join(dir, 'data');
   const port = await freePort();
-  await runAsPostgres(`${PG_BIN}/initdb`, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  await prepare(data);
   // The socket lives in our folder, never in /var/run/postgresql beside the shared server's.
-  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on`;
+  const extra = Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`).join('');
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on${extra}`;
   const pgCtl = (...args: string[]) => runAsPostgres(`${PG_BIN}/pg_ctl`, ['-D', data, ...args]);
   let running = false;
   const cluster: Cluster = {
-    port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
     async start() {
       await pgCtl('-o', serverOptions, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start');
       running = true;
@@ -83,6 +91,9 @@ export async function startCluster(): Promise<Cluster> {
       await pgCtl('-m', mode, '-w', 'stop');
       running = false;
     },
+    async promote() {
+      await pgCtl('-w', '-t', '60', 'promote');
+    },
     async destroy() {
       if (running) await cluster.stop('immediate').catch(() => {});
       await rm(dir, { recursive: true, force: true });
@@ -90,4 +101,29 @@ export async function startCluster(): Promise<Cluster> {
   };
   await cluster.start();
   return cluster;
+}
+
+/** A fresh cluster (initdb, trust auth) with `settings` on top of the defaults. */
+export function startCluster(settings: Settings = {}): Promise<Cluster> {
+  return serveCluster(
+    (data) => runAsPostgres(`${PG_BIN}/initdb`, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']),
+    settings,
+  );
+}
+
+/**
+ * A hot standby of `primary`, copied with `pg_basebackup` and streaming from it under
+ * `applicationName` (the name `synchronous_standby_names` lists), through the port
+ * `streamFrom` (a proxy in front of the primary, say). initdb's trust rules let
+ * replication connections in from 127.0.0.1.
+ */
+export function startStandby(primary: Cluster, applicationName: string, streamFrom = primary.port): Promise<Cluster> {
+  return serveCluster(async (data) => {
+    await runAsPostgres(`${PG_BIN}/pg_basebackup`, ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-X', 'stream', '-R']);
+    // -R wrote standby.signal and a primary_conninfo; this one, later in the file, wins and names us.
+    await appendFile(
+      join(data, 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=127.0.0.1 port=${streamFrom} user=postgres application_name=${applicationName}'\n`,
+    );
+  }, {});
 }

@@ -1,4 +1,5 @@
 import type { PGStore } from '../../../src/index.js';
+import { inOneHour } from '../../support/values.js';
 
 /** One store call the load made, and how it settled. */
 export interface Operation {
@@ -12,11 +13,12 @@ export interface Operation {
   /** How it settled: resolved, rejected with an Error, rejected with something else, or still pending at the deadline. */
   outcome: 'ok' | 'error' | 'non-error rejection' | 'hung';
   error?: unknown;
+  /** When it settled, by `performance.now()`. */
+  settledAt?: number;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const inOneHour = () => new Date(Date.now() + 3_600_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -101,6 +103,7 @@ export class Load {
         settled = await withDeadline(() => store.delete(token), this.options.deadlineMs);
       }
       op.outcome = settled.outcome;
+      op.settledAt = performance.now();
       if (settled.outcome !== 'ok') op.error = settled.error;
       this.history.push(op);
       // A failing database fails calls at once; do not spin while it is down.
@@ -115,25 +118,32 @@ export class Load {
  * delete), or that of any later write that failed, since a failed call may have committed
  * before its connection died. A find narrows that to what it saw. A find outside the set,
  * or a final value outside it, means an acknowledged write was lost (or a ghost appeared).
+ * With `from: 'unknown'` the history is a tail (the calls since a failover, say) and a
+ * token may hold anything until its first acknowledged write or successful find.
  */
-export function checkNoAcknowledgedWriteLost(history: Operation[], finalValues: Map<string, string | null>): string[] {
+export function checkNoAcknowledgedWriteLost(
+  history: Operation[],
+  finalValues: Map<string, string | null>,
+  { from = 'empty' }: { from?: 'empty' | 'unknown' } = {},
+): string[] {
   const problems: string[] = [];
   for (const [token, found] of finalValues) {
-    let possible = new Set<string | null>([null]);
+    // 'unknown': the history is a tail, so the table may hold anything until a call says what.
+    let possible: Set<string | null> | undefined = from === 'empty' ? new Set([null]) : undefined;
     for (const op of history) {
       if (op.token !== token) continue;
       if (op.kind === 'find' && op.outcome === 'ok') {
-        if (!possible.has(op.read ?? null)) {
+        if (possible && !possible.has(op.read ?? null)) {
           problems.push(`${token}: a find read ${op.read}, but only ${[...possible].join(' | ')} could be there`);
         }
         possible = new Set([op.read ?? null]);
       } else if (op.kind !== 'find') {
         const value = op.kind === 'save' ? op.written! : null;
         if (op.outcome === 'ok') possible = new Set([value]);
-        else possible.add(value);
+        else possible?.add(value);
       }
     }
-    if (!possible.has(found)) {
+    if (possible && !possible.has(found)) {
       problems.push(`${token}: holds ${found} afterwards, but only ${[...possible].join(' | ')} could be there`);
     }
   }

@@ -19,6 +19,8 @@ import {
   type DeleteExpiredOptions,
   type DriverErrorSummary,
   type PGStoreOptions,
+  type OwnedSession,
+  type SaveOptions,
   type SessionDatabase,
   type SessionsTable,
   type SessionsTableOptions,
@@ -88,7 +90,7 @@ export type PublicTypes = [
   PGSessionStorageOptions,
 ];
 
-// Checked by `npm run typecheck`; at run time these only show up as passing tests.
+// Checked by tsc, in `npm test` (vitest's typecheck mode) and `npm run typecheck`.
 describe('public types', () => {
   it('exports exactly these values from each entry point', () => {
     expectTypeOf<keyof typeof mainEntry>().toEqualTypeOf<
@@ -101,6 +103,7 @@ describe('public types', () => {
       | 'defineSessionsTable'
       | 'hashToken'
       | 'migrations'
+      | 'ownerMigrations'
       | 'sessionStats'
       | 'sessions'
     >();
@@ -140,7 +143,12 @@ describe('public types', () => {
 
   it('gives the contract types, without any', () => {
     expectTypeOf<PGStore['find']>().returns.toEqualTypeOf<Promise<Uint8Array | null>>();
-    expectTypeOf<PGStore['save']>().parameters.toEqualTypeOf<[string, Uint8Array, Date]>();
+    expectTypeOf<PGStore['save']>().parameters.toEqualTypeOf<[string, Uint8Array, Date, (SaveOptions | undefined)?]>();
+    expectTypeOf<PGStore['sessionsOf']>().returns.toEqualTypeOf<Promise<OwnedSession[]>>();
+    expectTypeOf<OwnedSession>().toEqualTypeOf<{ key: string; data: Uint8Array; expiry: Date; current: boolean }>();
+    expectTypeOf<PGStore['deleteOwner']>().returns.toEqualTypeOf<Promise<number>>();
+    expectTypeOf(defineSessionsTable('s', { owner: true })).toExtend<SessionsTable<'s'>>();
+    expectTypeOf(defineSessionsTable('s', { owner: true }).owner.dataType).toEqualTypeOf<'string'>();
     expectTypeOf<PGStore['save']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf<PGStore['delete']>().returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf<PGStore['all']>().returns.toEqualTypeOf<Promise<Map<string, Uint8Array>>>();
@@ -158,7 +166,7 @@ describe('public types', () => {
     expectTypeOf<DriverErrorSummary['code']>().toEqualTypeOf<string | undefined>();
   });
 
-  it('types the table rows as the seed columns', () => {
+  it('types the table rows as the documented columns', () => {
     expectTypeOf<typeof sessions.$inferSelect>().toEqualTypeOf<{ token: string; data: Uint8Array; expiry: Date }>();
     const custom = defineSessionsTable('user_sessions', { schema: 'auth' });
     expectTypeOf<typeof custom.$inferInsert>().toEqualTypeOf<{ token: string; data: Uint8Array; expiry: Date }>();
