@@ -2,9 +2,19 @@
 export interface Measurement {
   ops: number;
   seconds: number;
+  /** The median of the rounds' rates. */
   opsPerSecond: number;
+  /** Each round's rate, in round order. */
+  roundRates: number[];
   p50Ms: number;
   p99Ms: number;
+}
+
+/** The middle value (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Latencies in milliseconds, kept in a growable typed array so recording allocates rarely. */

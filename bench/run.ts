@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json FILE] [--scale] [--seconds S] [--rounds R]
+ * npm run bench [-- --json FILE] [--scale] [--seconds S] [--rounds R] [--sweep 1,4,128] [--only 'find hit,save']
  *
  * One run, one database, the same pool size and concurrency for every subject: raw pg
  * with prepared statements (the floor), connect-pg-simple, PGStore and
@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { Latencies, runLoad, type Measurement } from './measure.js';
+import { Latencies, median, runLoad, type Measurement } from './measure.js';
 import { markdownTable, withRatios } from './report.js';
 import { runScale } from './scale.js';
 import { createBenchSchema, seed } from './setup.js';
@@ -27,6 +27,10 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     pool: { type: 'string', default: '10' },
     sessions: { type: 'string', default: '10000' },
+    // Extra caller counts for find hit, save and the request mix; '' for none.
+    sweep: { type: 'string', default: '1,4,128' },
+    // Only these workloads, by name (comma-separated); default all.
+    only: { type: 'string' },
   },
 });
 
@@ -42,6 +46,10 @@ const log = (line: string) => console.error(line);
 
 interface Workload {
   name: string;
+  /** Concurrent callers; default `--concurrency`. */
+  callers?: number;
+  /** The subjects that run it, by name; default all. */
+  subjects?: readonly string[];
   /** Runs before each subject's turn, e.g. to put back rows a delete run removed. */
   prepare?(subject: Subject): Promise<void>;
   op(subject: Subject, caller: number, i: number): Promise<unknown>;
@@ -64,22 +72,42 @@ const workloads: Workload[] = [
     },
     op: (s) => s.delete(`del${(deleted++ % deletesPerRun) + 1}`),
   },
-  { name: 'request mix', op: (s, c, i) => s.request(pick(c, i), i) },
+  {
+    name: 'request mix',
+    // Each turn starts from sessions saved just before, as on a site where every session was
+    // seen within the last touchAfter: otherwise how many touches write would depend on how
+    // long ago the bench seeded, not on the subject.
+    prepare: (s) => seed(admin, s.table, { prefix: 'tok', count: sessionCount, seconds: 86_400 }),
+    op: (s, c, i) => s.request(pick(c, i), i),
+  },
 ];
+
+// The concurrency sweep: how each subject scales from one caller to many, raw pg beside it.
+const SWEEP_SUBJECTS = ['raw pg', 'PGStore', 'ExpressSessionStore'];
+for (const callers of (values.sweep ?? '').split(',').filter(Boolean).map(Number)) {
+  if (callers === concurrency) continue; // the workloads above are that point
+  for (const name of ['find hit', 'save', 'request mix']) {
+    const { op, prepare } = workloads.find((w) => w.name === name)!;
+    workloads.push({ name, callers, subjects: SWEEP_SUBJECTS, op, ...(prepare && { prepare }) });
+  }
+}
 
 async function main() {
   log(`bench: schema ${schema} on ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
   await createBenchSchema(databaseUrl, schema);
-  const subjects = [rawPg(config), connectPgSimpleSubject(config), pgStore(config), expressSessionStore(config)];
+  const allSubjects = [rawPg(config), connectPgSimpleSubject(config), pgStore(config), expressSessionStore(config)];
   for (const table of ['sessions', 'session'] as const) {
     await seed(admin, table, { prefix: 'tok', count: sessionCount, seconds: 86_400 });
   }
   await admin.query('VACUUM ANALYZE sessions');
   await admin.query('VACUUM ANALYZE session');
 
-  const results: Array<Measurement & { workload: string; subject: string }> = [];
-  for (const workload of workloads) {
-    const totals = new Map(subjects.map((s) => [s, { ops: 0, seconds: 0, latencies: new Latencies() }]));
+  const results: Array<Measurement & { workload: string; callers: number; subject: string }> = [];
+  const only = values.only?.split(',');
+  for (const workload of workloads.filter((w) => only?.includes(w.name) ?? true)) {
+    const callers = workload.callers ?? concurrency;
+    const subjects = allSubjects.filter((s) => workload.subjects?.includes(s.name) ?? true);
+    const totals = new Map(subjects.map((s) => [s, { ops: 0, seconds: 0, rates: [] as number[], latencies: new Latencies() }]));
     for (let round = 0; round < rounds; round++) {
       // Rotate, and reverse every other round, so each subject runs early and late.
       const order = subjects.map((_, k) => subjects[(k + round) % subjects.length]!);
@@ -87,34 +115,37 @@ async function main() {
       for (const subject of order) {
         await workload.prepare?.(subject);
         if (round === 0) {
-          await runLoad((c, i) => workload.op(subject, c, i), { concurrency, ms: 300, latencies: new Latencies() });
+          await runLoad((c, i) => workload.op(subject, c, i), { concurrency: callers, ms: 300, latencies: new Latencies() });
           await workload.prepare?.(subject);
         }
         const total = totals.get(subject)!;
         const { ops, seconds } = await runLoad((c, i) => workload.op(subject, c, i), {
-          concurrency,
+          concurrency: callers,
           ms: msPerRound,
           latencies: total.latencies,
         });
         total.ops += ops;
         total.seconds += seconds;
+        total.rates.push(ops / seconds);
       }
     }
     for (const subject of subjects) {
-      const { ops, seconds, latencies } = totals.get(subject)!;
+      const { ops, seconds, rates, latencies } = totals.get(subject)!;
       results.push({
         workload: workload.name,
+        callers,
         subject: subject.name,
         ops,
         seconds,
-        opsPerSecond: ops / seconds,
+        opsPerSecond: median(rates),
+        roundRates: rates,
         p50Ms: latencies.quantile(0.5),
         p99Ms: latencies.quantile(0.99),
       });
     }
-    log(`bench: ${workload.name} done`);
+    log(`bench: ${workload.name} × ${callers} done`);
   }
-  await Promise.all(subjects.map((s) => s.close()));
+  await Promise.all(allSubjects.map((s) => s.close()));
 
   const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v;
   const machine = {
@@ -125,10 +156,17 @@ async function main() {
     postgres: pgVersion,
   };
   const rows = withRatios(results);
-  const settings = { poolSize: config.poolSize, concurrency, sessions: sessionCount, seconds: Number(values.seconds), rounds };
+  const settings = {
+    poolSize: config.poolSize,
+    concurrency,
+    sweep: values.sweep,
+    sessions: sessionCount,
+    seconds: Number(values.seconds),
+    rounds,
+  };
   console.log(
     `\n${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, PostgreSQL ${machine.postgres}; ` +
-      `pool ${settings.poolSize}, ${concurrency} concurrent callers, ${sessionCount} sessions, ` +
+      `pool ${settings.poolSize}, ${concurrency} concurrent callers (sweep: ${values.sweep || 'none'}), ${sessionCount} sessions, ` +
       `${settings.seconds} s per subject and workload in ${rounds} rounds\n`,
   );
   console.log(markdownTable(rows));

@@ -61,6 +61,13 @@ function cookieExpiry(data: SessionData): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/**
+ * Sessions whose loaded expiry is kept at once: far more than requests in flight, so a
+ * request's touch finds its get's entry; gets never followed by a touch or set (a request
+ * that failed) cannot make it grow without bound.
+ */
+const MAX_REMEMBERED = 10_000;
+
 /** The methods of a {@link SessionStore} this adapter calls. */
 const USED_METHODS = [
   'findWithExpiry',
@@ -118,6 +125,12 @@ export class ExpressSessionStore extends session.Store {
   /** The store sessions are kept in. */
   readonly store: SessionStore;
   readonly #options: ResolvedExpressOptions;
+  /**
+   * The expiry (ms) each session's row had when `get` last read it, kept until that
+   * request's `touch` or `set`: a touch that would move it by too little to write decides
+   * here, so an unmodified request costs one round trip, not two.
+   */
+  readonly #loadedExpiry = new Map<string, number>();
 
   constructor(store: SessionStore, options: ExpressSessionStoreOptions = {}) {
     super();
@@ -145,13 +158,16 @@ export class ExpressSessionStore extends session.Store {
 
   /** Deletes a session; a missing one is not an error. */
   override destroy(sid: string, callback?: SessionCallback<void>): Promise<void> {
+    this.#loadedExpiry.delete(sid);
     return settle(this.store.delete(sid), callback);
   }
 
   /**
    * Slides a live session's expiry without rewriting its data, and only when it would move
    * by more than `touchAfter` (at most a tenth of the remaining lifetime). Resolves to
-   * whether the row was written. Does nothing with `disableTouch`.
+   * whether the row was written. Does nothing with `disableTouch`. After a `get` of the
+   * same session, that get's expiry decides, with no query, when the move is too small to
+   * write; otherwise the database decides.
    */
   override touch(sid: string, data: SessionData, callback?: SessionCallback<boolean>): Promise<boolean> {
     return settle(this.#touch(sid, data), callback);
@@ -192,6 +208,7 @@ export class ExpressSessionStore extends session.Store {
     // touch moves the row's expiry but leaves the stored cookie as the last set wrote it, so
     // the row has the real expiry (and a valid one, where the stored text may not be). A
     // browser-session cookie (no maxAge) keeps having none. The type stays as stored.
+    this.#remember(sid, found.expiry.getTime());
     const cookie = data.cookie as { expires?: unknown };
     if (hasExpiry(cookie.expires)) {
       cookie.expires = typeof cookie.expires === 'string' ? found.expiry.toISOString() : found.expiry;
@@ -200,6 +217,7 @@ export class ExpressSessionStore extends session.Store {
   }
 
   async #set(sid: string, data: SessionData): Promise<void> {
+    this.#loadedExpiry.delete(sid);
     const expiry = this.#expiry(data);
     if (expiry.getTime() <= Date.now()) {
       await this.store.delete(sid);
@@ -255,7 +273,18 @@ export class ExpressSessionStore extends session.Store {
     // A session past its expiry is gone already, or will be at the next cleanup.
     if (remaining <= 0) return false;
     const minChange = Math.floor(Math.min(this.#options.touchAfterMs, remaining / 10));
+    const loaded = this.#loadedExpiry.get(sid);
+    this.#loadedExpiry.delete(sid);
+    // The same test the store's touch makes in SQL, on the expiry this request's get read.
+    if (loaded !== undefined && Math.abs(expiry.getTime() - loaded) <= minChange) return false;
     return this.store.touch(sid, expiry, { minChange });
+  }
+
+  /** Keeps the expiry a get read, for the touch of the same request; the oldest go first past the cap. */
+  #remember(sid: string, expiryMs: number): void {
+    this.#loadedExpiry.delete(sid);
+    this.#loadedExpiry.set(sid, expiryMs);
+    if (this.#loadedExpiry.size > MAX_REMEMBERED) this.#loadedExpiry.delete(this.#loadedExpiry.keys().next().value!);
   }
 
   async #all(): Promise<Record<string, SessionData>> {

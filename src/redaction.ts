@@ -41,6 +41,8 @@ export interface CallSecrets {
   /** What the table keys the token by (its hash with `hashTokens`). */
   key?: string | undefined;
   data?: Uint8Array;
+  /** The tokens and keys of the other calls that went in the same statement (a coalesced find). */
+  others?: readonly string[];
   /** Whose sessions these are: personal data (an email, a user id), not for logs. */
   owner?: string | undefined;
 }
@@ -51,8 +53,8 @@ const REDACTED = '[redacted]';
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The forms the call's secrets may take in a message of at most `room` characters. */
-function secretForms({ token, key, data, owner }: CallSecrets, room: number): string[] {
-  const forms = [token, key, owner];
+function secretForms({ token, key, data, owner, others = [] }: CallSecrets, room: number): string[] {
+  const forms = [token, key, owner, ...others];
   // Data longer than the message cannot be in it whole; skip decoding megabytes for nothing.
   if (data && data.byteLength <= room) {
     try {

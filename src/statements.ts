@@ -51,6 +51,7 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
   // A placeholder bound to the column, so a Date is encoded as the column encodes it.
   const expiryParam = (name: string) => sql`${sql.param(sql.placeholder(name), table.expiry)}`;
   const live = unexpired(table.expiry);
+  const anyToken = sql`${table.token} = any(${sql.placeholder('tokens')})`;
 
   // drizzle runs a query unnamed (unprepared) when its name is undefined, on every
   // driver; its types only admit strings.
@@ -70,6 +71,19 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
         .select({ data: table.data, expiryMs: epochMillis(table.expiry) })
         .from(table)
         .where(and(eq(table.token, token), live)),
+    ),
+    // The finds of many callers in one statement (see find-coalescer.ts): the expiry comes
+    // only when a findWithExpiry caller is in the batch, as reading it costs each row.
+    findMany: named(
+      'find_many',
+      db.select({ token: table.token, data: table.data }).from(table).where(and(anyToken, live)),
+    ),
+    findManyWithExpiry: named(
+      'find_many_with_expiry',
+      db
+        .select({ token: table.token, data: table.data, expiryMs: epochMillis(table.expiry) })
+        .from(table)
+        .where(and(anyToken, live)),
     ),
     save: named(
       'save',

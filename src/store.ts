@@ -14,6 +14,7 @@ import {
   checkTokenToWrite,
   withinExpiryRange,
 } from './input.js';
+import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { queryError, type CallSecrets } from './redaction.js';
 import { sessions, type SessionsTable } from './schema.js';
 import type {
@@ -62,6 +63,14 @@ export interface PGStoreOptions {
    * then give the hashes. Switching it on logs out every existing session.
    */
   hashTokens?: boolean;
+  /**
+   * Send finds that wait at the same moment as one statement over an array of tokens.
+   * Default true. Each caller still gets its own row (its own bytes) or `null`, and a find
+   * with no company goes out at once through the single-token statement; only finds not yet
+   * sent are merged, so a find that starts after a write resolved always sees it. Under
+   * load this multiplies the finds a process serves; false sends one statement per find.
+   */
+  coalesceFinds?: boolean;
 }
 
 /** Every option a PGStore takes, so that a misspelt one is refused rather than ignored. */
@@ -75,6 +84,7 @@ const OPTION_NAMES = Object.keys({
   preparedStatements: true,
   maxDataBytes: true,
   hashTokens: true,
+  coalesceFinds: true,
 } satisfies Record<keyof PGStoreOptions, true>);
 
 const SAVE_OPTION_NAMES = Object.keys({ owner: true } satisfies Record<keyof SaveOptions, true>);
@@ -125,6 +135,8 @@ export class PGStore implements SessionStore {
   readonly #hashTokens: boolean;
   readonly #db: SessionDatabase;
   readonly #options: PGStoreOptions;
+  /** Gathers concurrent finds; undefined with `coalesceFinds: false`. */
+  readonly #finds: FindCoalescer | undefined;
   #byStoredKey: PGStore | undefined;
   #closed = false;
 
@@ -143,6 +155,8 @@ export class PGStore implements SessionStore {
     checkBoolean('hashTokens', this.#hashTokens);
     const preparedStatements = options.preparedStatements ?? true;
     checkBoolean('preparedStatements', preparedStatements);
+    const coalesceFinds = options.coalesceFinds ?? true;
+    checkBoolean('coalesceFinds', coalesceFinds);
     const skipLocked = options.cleanupSkipLocked ?? true;
     checkBoolean('cleanupSkipLocked', skipLocked);
     if (typeof db?.select !== 'function' || typeof db.insert !== 'function') {
@@ -154,6 +168,7 @@ export class PGStore implements SessionStore {
     this.table = options.table ?? sessions;
     checkSessionsTable(this.table);
     this.#statements = buildStatements(db, this.table, preparedStatements, skipLocked);
+    this.#finds = coalesceFinds ? this.#findCoalescer() : undefined;
     this.#cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
       jitter,
@@ -177,6 +192,7 @@ export class PGStore implements SessionStore {
     checkToken(token);
     if (token === '') return null;
     const key = this.#storedKey(token);
+    if (this.#finds) return (await this.#finds.find(key, token, 'find'))?.data ?? null;
     const [row] = await this.#query('find', () => this.#statements.find.execute({ token: key }), { token, key });
     return row ? row.data : null;
   }
@@ -191,11 +207,10 @@ export class PGStore implements SessionStore {
     checkToken(token);
     if (token === '') return null;
     const key = this.#storedKey(token);
-    const [row] = await this.#query('findWithExpiry', () => this.#statements.findWithExpiry.execute({ token: key }), {
-      token,
-      key,
-    });
-    return row ? { data: row.data, expiry: new Date(row.expiryMs) } : null;
+    const row = this.#finds
+      ? await this.#finds.find(key, token, 'findWithExpiry')
+      : await this.#query('findWithExpiry', () => this.#findOne(key, 'findWithExpiry'), { token, key });
+    return row ? { data: row.data, expiry: new Date(row.expiryMs!) } : null;
   }
 
   /**
@@ -442,6 +457,31 @@ export class PGStore implements SessionStore {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([this.#cleanup.stop(), this.#byStoredKey?.close()]);
+  }
+
+  /** One find through its single-token statement. */
+  async #findOne(key: string, method: WaitingFind['method']): Promise<FoundRow | null> {
+    if (method === 'find') {
+      const [row] = await this.#statements.find.execute({ token: key });
+      return row ?? null;
+    }
+    const [row] = await this.#statements.findWithExpiry.execute({ token: key });
+    return row ?? null;
+  }
+
+  #findCoalescer(): FindCoalescer {
+    return new FindCoalescer({
+      findOne: (find) => this.#findOne(find.key, find.method),
+      findMany: (keys, withExpiry) =>
+        (withExpiry ? this.#statements.findManyWithExpiry : this.#statements.findMany).execute({ tokens: keys }),
+      // A batch's error may quote any of its tokens: each caller's error is scrubbed of all of them.
+      failure: (error, find, batch) =>
+        queryError(find.method, error, {
+          token: find.token,
+          key: find.key,
+          others: batch.flatMap((other) => [other.token, other.key]),
+        }),
+    });
   }
 
   /** What the table keys a token by: the token, or its hash with `hashTokens`. */

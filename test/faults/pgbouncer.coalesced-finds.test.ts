@@ -1,0 +1,83 @@
+import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePostgres } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
+import pg from 'pg';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations, PGStore, type SessionDatabase } from '../../src/index.js';
+import { databaseUrl, uniqueName } from '../support/backends.js';
+import { MANY_TOKENS, StatementLog } from '../support/counting-db.js';
+import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
+
+/**
+ * Coalesced finds behind PgBouncer in transaction mode, prepared statements off: the
+ * statement over an array of tokens works there as the single-token one does. The alias
+ * has two server connections, so the batches in flight run on different ones.
+ */
+let bouncer: PgBouncer;
+let server: pg.Pool;
+const database = uniqueName('pgstore_coalesce');
+
+beforeAll(async () => {
+  server = new pg.Pool({ connectionString: databaseUrl(), max: 2 });
+  const { hostname, port } = new URL(databaseUrl());
+  bouncer = await startPgBouncer({ host: hostname, port: Number(port || 5432) }, [
+    { alias: 'pair', dbname: database, poolSize: 2 },
+  ]);
+  await server.query(`CREATE DATABASE ${database}`);
+  const migrator = new pg.Pool({ connectionString: bouncer.url(database), max: 1 });
+  await migrateNodePostgres(drizzleNodePostgres(migrator), { ...migrations, migrationsSchema: 'public' });
+  await migrator.query(
+    `INSERT INTO sessions (token, data, expiry)
+     SELECT 'live' || i, convert_to('data ' || i, 'UTF8'), current_timestamp + interval '1 hour' FROM generate_series(1, 20) i
+     UNION ALL
+     SELECT 'dead' || i, convert_to('dead ' || i, 'UTF8'), current_timestamp - interval '1 minute' FROM generate_series(1, 5) i`,
+  );
+  await migrator.end();
+});
+afterAll(async () => {
+  await bouncer?.stop();
+  await server?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await server?.end();
+});
+
+const drivers: Array<[string, (log: StatementLog) => { db: SessionDatabase; close(): Promise<void> }]> = [
+  [
+    'node-postgres',
+    (log) => {
+      const pool = new pg.Pool({ connectionString: bouncer.url('pair'), max: 10 });
+      return { db: drizzleNodePostgres(pool, { logger: log }), close: () => pool.end() };
+    },
+  ],
+  [
+    'postgres.js (prepare: false)',
+    (log) => {
+      const client = postgres(bouncer.url('pair'), { max: 10, prepare: false, onnotice: () => {} });
+      return { db: drizzlePostgresJs(client, { logger: log }), close: () => client.end() };
+    },
+  ],
+];
+
+describe.each(drivers)('coalesced finds through PgBouncer in transaction mode, %s', (_name, connect) => {
+  it('answers concurrent finds of live, expired, missing and duplicate tokens, in batches', async () => {
+    const log = new StatementLog();
+    const { db, close } = connect(log);
+    const store = new PGStore(db, { cleanupInterval: 0, preparedStatements: false });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const tokens = Array.from({ length: 64 }, (_, i) => ['live' + ((i % 20) + 1), 'dead' + ((i % 5) + 1), `none${i}`, 'live1'][i % 4]!);
+        const found = await Promise.all(tokens.map((token, i) => (i % 3 ? store.find(token) : store.findWithExpiry(token))));
+        const texts = found.map((row) => {
+          const bytes = row instanceof Uint8Array ? row : row?.data;
+          return bytes ? new TextDecoder().decode(bytes) : null;
+        });
+        expect(texts).toEqual(tokens.map((token) => (token.startsWith('live') ? `data ${token.slice(4)}` : null)));
+      }
+      expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
+      expect(log.statements.length).toBeLessThan(5 * 64);
+    } finally {
+      await store.close();
+      await close();
+    }
+  });
+});
