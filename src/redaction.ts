@@ -41,8 +41,10 @@ export interface CallSecrets {
   /** What the table keys the token by (its hash with `hashTokens`). */
   key?: string | undefined;
   data?: Uint8Array;
-  /** The tokens and keys of the other calls that went in the same statement (a coalesced find). */
+  /** The tokens and keys of the other calls that went in the same statement (a coalesced find or save). */
   others?: readonly string[];
+  /** The data of the other calls that went in the same statement (a coalesced save). */
+  othersData?: readonly Uint8Array[];
   /** Whose sessions these are: personal data (an email, a user id), not for logs. */
   owner?: string | undefined;
 }
@@ -53,21 +55,9 @@ const REDACTED = '[redacted]';
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The forms the call's secrets may take in a message of at most `room` characters. */
-function secretForms({ token, key, data, owner, others = [] }: CallSecrets, room: number): string[] {
+function secretForms({ token, key, data, owner, others = [], othersData = [] }: CallSecrets, room: number): string[] {
   const forms = [token, key, owner, ...others];
-  // Data longer than the message cannot be in it whole; skip decoding megabytes for nothing.
-  if (data && data.byteLength <= room) {
-    try {
-      forms.push(strictUtf8.decode(data));
-    } catch {
-      // Not text, so it can only show as hex.
-    }
-  }
-  if (data && data.byteLength * 2 <= room) {
-    // As PostgreSQL prints bytea: `\x` and hex digits.
-    const hex = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
-    forms.push(`\\x${hex}`, hex);
-  }
+  for (const bytes of data ? [data, ...othersData] : othersData) forms.push(...dataForms(bytes, room));
   // Longest first, so a form inside another (a token inside the data) cannot leave the rest behind.
   return forms
     .filter((form): form is string => form !== undefined && form.length >= MIN_SCRUBBED_LENGTH)
@@ -78,6 +68,25 @@ function scrub(text: string, secrets: CallSecrets): string {
   let clean = text;
   for (const form of secretForms(secrets, text.length)) clean = clean.replaceAll(form, REDACTED);
   return clean;
+}
+
+/** The forms data may take in a message of at most `room` characters: as text, or as hex. */
+function dataForms(data: Uint8Array, room: number): string[] {
+  const forms: string[] = [];
+  // Data longer than the message cannot be in it whole; skip decoding megabytes for nothing.
+  if (data.byteLength <= room) {
+    try {
+      forms.push(strictUtf8.decode(data));
+    } catch {
+      // Not text, so it can only show as hex.
+    }
+  }
+  if (data.byteLength * 2 <= room) {
+    // As PostgreSQL prints bytea: `\x` and hex digits.
+    const hex = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
+    forms.push(`\\x${hex}`, hex);
+  }
+  return forms;
 }
 
 /** drizzle's wrapper: the query, its parameters in the message, the driver's error as cause. */

@@ -95,6 +95,21 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
           set: { data: excluded(table.data), expiry: excluded(table.expiry) },
         }),
     ),
+    // The saves of many callers in one upsert (see save-coalescer.ts). Data and expiries
+    // travel as array literals in text (see saveManyParams): each driver encodes a JS array
+    // of bytes or dates its own way, and postgres.js cannot send a bytea[] at all.
+    saveMany: named(
+      'save_many',
+      db
+        .insert(table)
+        .select(
+          sql`select * from unnest(${sql.placeholder('tokens')}::text[], ${sql.placeholder('data')}::text::bytea[], ${sql.placeholder('expiries')}::text::timestamptz[])`,
+        )
+        .onConflictDoUpdate({
+          target: table.token,
+          set: { data: excluded(table.data), expiry: excluded(table.expiry) },
+        }),
+    ),
     // Writes only when the new expiry falls outside [earliest, latest], so a touch that
     // would barely move it leaves the row (and its heap page) alone.
     touch: named(
@@ -127,6 +142,21 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
     tokens: named('tokens', db.select({ token: table.token }).from(table).where(live)),
     count: named('count', db.select({ live: count() }).from(table).where(live)),
     deleteExpiredBatch: named('delete_expired', deleteExpiredBatchQuery(db, table, skipLocked)),
+  };
+}
+
+/**
+ * The parameters of the many-row save: the tokens as an array, the data and expiries as
+ * PostgreSQL array literals (bytea in hex, expiries in ISO 8601 UTC), which every driver
+ * sends as the text it is.
+ */
+export function saveManyParams(keys: string[], data: readonly Uint8Array[], expiries: readonly Date[]) {
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return {
+    tokens: keys,
+    // `"\\x…"`: an element in quotes whose backslash is escaped, i.e. bytea's hex input `\x…`.
+    data: `{${data.map((bytes) => `"\\\\x${hex(bytes)}"`).join(',')}}`,
+    expiries: `{${expiries.map((expiry) => expiry.toISOString()).join(',')}}`,
   };
 }
 

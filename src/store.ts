@@ -16,6 +16,7 @@ import {
 } from './input.js';
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { queryError, type CallSecrets } from './redaction.js';
+import { SaveCoalescer } from './save-coalescer.js';
 import { sessions, type SessionsTable } from './schema.js';
 import type {
   DeleteOwnerOptions,
@@ -26,7 +27,7 @@ import type {
   SessionWithExpiry,
   TouchOptions,
 } from './session-store.js';
-import { buildStatements, type SessionDatabase, type Statements } from './statements.js';
+import { buildStatements, saveManyParams, type SessionDatabase, type Statements } from './statements.js';
 import { hashToken } from './token-hash.js';
 
 /** The key of {@link PGStore}'s view by stored keys; internal to the package. */
@@ -71,6 +72,15 @@ export interface PGStoreOptions {
    * load this multiplies the finds a process serves; false sends one statement per find.
    */
   coalesceFinds?: boolean;
+  /**
+   * Send saves that wait at the same moment as one multi-row upsert. Default true. A save
+   * with no company goes out at once through the single-row statement; a token saved twice
+   * in one batch keeps the later call's data and expiry, as if the saves ran in call order.
+   * A save with an `owner` option always goes alone. One row PostgreSQL refuses fails every
+   * save of its batch (input is checked per call first, so only a database fault can).
+   * false sends one statement per save.
+   */
+  coalesceSaves?: boolean;
 }
 
 /** Every option a PGStore takes, so that a misspelt one is refused rather than ignored. */
@@ -85,6 +95,7 @@ const OPTION_NAMES = Object.keys({
   maxDataBytes: true,
   hashTokens: true,
   coalesceFinds: true,
+  coalesceSaves: true,
 } satisfies Record<keyof PGStoreOptions, true>);
 
 const SAVE_OPTION_NAMES = Object.keys({ owner: true } satisfies Record<keyof SaveOptions, true>);
@@ -137,6 +148,8 @@ export class PGStore implements SessionStore {
   readonly #options: PGStoreOptions;
   /** Gathers concurrent finds; undefined with `coalesceFinds: false`. */
   readonly #finds: FindCoalescer | undefined;
+  /** Gathers concurrent saves without an owner; undefined with `coalesceSaves: false`. */
+  readonly #saves: SaveCoalescer | undefined;
   #byStoredKey: PGStore | undefined;
   #closed = false;
 
@@ -157,6 +170,8 @@ export class PGStore implements SessionStore {
     checkBoolean('preparedStatements', preparedStatements);
     const coalesceFinds = options.coalesceFinds ?? true;
     checkBoolean('coalesceFinds', coalesceFinds);
+    const coalesceSaves = options.coalesceSaves ?? true;
+    checkBoolean('coalesceSaves', coalesceSaves);
     const skipLocked = options.cleanupSkipLocked ?? true;
     checkBoolean('cleanupSkipLocked', skipLocked);
     if (typeof db?.select !== 'function' || typeof db.insert !== 'function') {
@@ -169,6 +184,7 @@ export class PGStore implements SessionStore {
     checkSessionsTable(this.table);
     this.#statements = buildStatements(db, this.table, preparedStatements, skipLocked);
     this.#finds = coalesceFinds ? this.#findCoalescer() : undefined;
+    this.#saves = coalesceSaves ? this.#saveCoalescer() : undefined;
     this.#cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
       jitter,
@@ -230,6 +246,8 @@ export class PGStore implements SessionStore {
     checkExpiry(expiry);
     const owned = this.#ownerToWrite('save', options);
     const key = this.#storedKey(token);
+    // With an owner the save goes alone: a batch would have to carry each row's owner mode.
+    if (this.#saves && !owned) return this.#saves.save(key, token, data, expiry);
     const secrets = { token, key, data, owner: owned?.owner ?? undefined };
     await this.#query(
       'save',
@@ -480,6 +498,22 @@ export class PGStore implements SessionStore {
           token: find.token,
           key: find.key,
           others: batch.flatMap((other) => [other.token, other.key]),
+        }),
+    });
+  }
+
+  #saveCoalescer(): SaveCoalescer {
+    return new SaveCoalescer({
+      saveOne: ({ key, data, expiry }) => this.#statements.save.execute({ token: key, data, expiry }),
+      saveMany: ({ keys, data, expiries }) => this.#statements.saveMany.execute(saveManyParams(keys, data, expiries)),
+      // A batch's error may quote any of its rows: each caller's error is scrubbed of all of them.
+      failure: (error, save, batch) =>
+        queryError('save', error, {
+          token: save.token,
+          key: save.key,
+          data: save.data,
+          others: batch.flatMap((other) => [other.token, other.key]),
+          othersData: batch.map((other) => other.data),
         }),
     });
   }

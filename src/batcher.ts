@@ -1,0 +1,86 @@
+/**
+ * The scheduling shared by coalesced finds and coalesced saves: calls waiting at the same
+ * moment go to the database as one statement. A call with no company goes out at once.
+ */
+
+/**
+ * Statements in flight at once, once more than {@link FEW_CALLS} calls are outstanding.
+ * Two: while one batch is in PostgreSQL the process reads the other's result and gathers
+ * the next, so neither side waits idle; one batch of everyone would make them take turns.
+ */
+const STATEMENTS_IN_FLIGHT = 2;
+
+/**
+ * Calls in flight and waiting, at or under which a call goes at once whatever the
+ * statements in flight: with so few callers the process is waiting on the database, not
+ * busy, and holding a call back for a slot would only add a round trip to it.
+ */
+const FEW_CALLS = 4;
+
+/** Most calls in one statement, so one batch never holds a caller behind a huge statement. */
+const MAX_BATCH = 128;
+
+export interface BatcherOptions<Call, Result> {
+  /** Sends one statement for the batch (one call, or many). */
+  run(batch: readonly Call[]): Promise<Result>;
+  /** Gives the statement's outcome to each call of the batch. */
+  settle(batch: readonly Call[], outcome: PromiseSettledResult<Result>): void;
+}
+
+/**
+ * Gathers calls and sends them in batches. A call queues, and the queue is sent one
+ * microtask later, so every caller resuming from the same batch joins the next one
+ * (otherwise the first to resume would find nothing in flight, go alone, and batching
+ * would collapse into single statements). Only unsent calls are ever merged: a call that
+ * starts after another resolved is never part of a statement sent before it.
+ */
+export class Batcher<Call, Result> {
+  readonly #options: BatcherOptions<Call, Result>;
+  #waiting: Call[] = [];
+  #inFlight = 0;
+  /** Calls in the statements in flight. */
+  #callsInFlight = 0;
+  #flushQueued = false;
+
+  constructor(options: BatcherOptions<Call, Result>) {
+    this.#options = options;
+  }
+
+  /** Queues a call; its batch's outcome reaches it through `settle`. */
+  add(call: Call): void {
+    this.#waiting.push(call);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  /** Sends what waits, split over the free statement slots; the rest waits for a slot. */
+  #flush(): void {
+    this.#flushQueued = false;
+    while (this.#waiting.length > 0) {
+      const few = this.#callsInFlight + this.#waiting.length <= FEW_CALLS;
+      if (this.#inFlight >= STATEMENTS_IN_FLIGHT && !few) return;
+      const slots = Math.max(1, STATEMENTS_IN_FLIGHT - this.#inFlight);
+      const size = Math.min(MAX_BATCH, Math.ceil(this.#waiting.length / slots));
+      void this.#send(this.#waiting.splice(0, size));
+    }
+  }
+
+  /** Sends one statement. Never rejects: its outcome goes to each of its calls. */
+  async #send(batch: Call[]): Promise<void> {
+    this.#inFlight++;
+    this.#callsInFlight += batch.length;
+    let outcome: PromiseSettledResult<Result>;
+    try {
+      outcome = { status: 'fulfilled', value: await this.#options.run(batch) };
+    } catch (reason) {
+      outcome = { status: 'rejected', reason };
+    }
+    // Frees the slot first: those that waited for it go now, before this batch's callers resume and queue again.
+    this.#inFlight--;
+    this.#callsInFlight -= batch.length;
+    this.#flush();
+    this.#options.settle(batch, outcome);
+  }
+}
