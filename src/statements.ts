@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, count, desc, eq, inArray, is, ne, notBetween, sql } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, inArray, is, ne, notBetween, sql, type SQL } from 'drizzle-orm';
 import { PgColumn, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { epochMillis, expired, unexpired } from './expiry-sql.js';
 import type { OwnedSessionsTable, SessionsTable } from './schema.js';
@@ -103,7 +103,7 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
       db
         .insert(table)
         .select(
-          sql`select * from unnest(${sql.placeholder('tokens')}::text[], ${sql.placeholder('data')}::text::bytea[], ${sql.placeholder('expiries')}::text::timestamptz[])`,
+          sql`select ${unnestedColumns(table)} from unnest(${sql.placeholder('tokens')}::text[], ${sql.placeholder('data')}::text::bytea[], ${sql.placeholder('expiries')}::text::timestamptz[]) as saved(token, data, expiry)`,
         )
         .onConflictDoUpdate({
           target: table.token,
@@ -158,6 +158,24 @@ export function saveManyParams(keys: string[], data: readonly Uint8Array[], expi
     data: `{${data.map((bytes) => `"\\\\x${hex(bytes)}"`).join(',')}}`,
     expiries: `{${expiries.map((expiry) => expiry.toISOString()).join(',')}}`,
   };
+}
+
+/**
+ * What the many-row save inserts into each column of the table, in the table's order (drizzle
+ * inserts into every column): the unnested token, data and expiry, and null into the rest (the
+ * owner), as the single-row save leaves it on a new row. On conflict only data and expiry change.
+ */
+function unnestedColumns(table: SessionsTable): SQL {
+  const saved = new Map<unknown, string>([
+    [table.token, 'token'],
+    [table.data, 'data'],
+    [table.expiry, 'expiry'],
+  ]);
+  const columns = Object.values(getTableColumns(table)).map((column) => {
+    const name = saved.get(column);
+    return name === undefined ? sql`null` : sql.identifier(name);
+  });
+  return sql.join(columns, sql`, `);
 }
 
 /** Whether a sessions table was defined with `owner: true`. */
