@@ -1,6 +1,7 @@
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken, PGStore, StoreQueryError, type PGStoreOptions } from '../src/index.js';
-import { BACKENDS, type Backend } from './support/backends.js';
+import { BACKENDS, databaseUrl, openNodePostgres, openPostgresJs, type Backend } from './support/backends.js';
 import { countingDb, StatementLog } from './support/counting-db.js';
 import { addOwnerColumn, ownedSessions } from './support/owned-sessions.js';
 import { bytes, inOneHour } from './support/values.js';
@@ -86,7 +87,7 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
     expect(text(await store.find('other31'))).toBe('v31');
   });
 
-  it('never deadlocks when batches in flight share tokens in any order', async () => {
+  it('writes batches in flight that share tokens, given in any order', async () => {
     const store = newStore();
     const shared = Array.from({ length: 16 }, (_, i) => `shared${i}`);
     for (let round = 0; round < 6; round++) {
@@ -222,5 +223,53 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
     }
     await Promise.all(['after1', 'after2', 'after3'].map((token) => store.save(token, bytes(token), inOneHour())));
     expect(text(await store.find('after2'))).toBe('after2');
+  });
+});
+
+describe.each([openNodePostgres, openPostgresJs])('coalesced saves waiting on row locks (%o)', (open) => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await open();
+  });
+  afterAll(() => backend?.close());
+
+  /** Polls until `check` holds, or fails after a while. */
+  async function until(check: () => Promise<boolean>) {
+    for (let i = 0; i < 500; i++) {
+      if (await check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('gave up waiting');
+  }
+
+  it('never deadlocks: two batches over the same rows, held up mid-way by a lock, both commit', async () => {
+    const counted = countingDb(backend);
+    const store = new PGStore(counted.db, { cleanupInterval: 0 });
+    const tokens = Array.from({ length: 16 }, (_, i) => `row${String(i).padStart(2, '0')}`);
+    await Promise.all(tokens.map((token) => store.save(token, bytes('before'), inOneHour())));
+    // Holds a row in the middle, so both batches stop there holding the rows before it.
+    const locker = new pg.Client({ connectionString: databaseUrl() });
+    await locker.connect();
+    try {
+      await locker.query(`BEGIN; SELECT 1 FROM "${backend.schema}".sessions WHERE token = 'row08' FOR UPDATE`);
+      counted.log.reset();
+      // Each batch gets every token, in an order of its own.
+      const calls = [...tokens, ...[...tokens].reverse()];
+      const saved = Promise.allSettled(calls.map((token, i) => store.save(token, bytes(`call ${i}`), inOneHour())));
+      const waiting = async () =>
+        (
+          await locker.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest(%'`,
+          )
+        ).rows[0]!.n;
+      await until(async () => (await waiting()) === 2);
+      await locker.query('ROLLBACK');
+      const settled = await saved;
+      expect(counted.log.matching(MANY_ROWS)).toHaveLength(2);
+      expect(settled.map((outcome) => (outcome.status === 'rejected' ? String(outcome.reason) : 'ok'))).toEqual(calls.map(() => 'ok'));
+    } finally {
+      await locker.end();
+      await store.close();
+    }
   });
 });
