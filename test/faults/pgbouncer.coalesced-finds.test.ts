@@ -10,8 +10,8 @@ import { MANY_TOKENS, StatementLog } from '../support/counting-db.js';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
 
 /**
- * Coalesced finds behind PgBouncer in transaction mode, prepared statements off: the
- * statement over an array of tokens works there as the single-token one does. The alias
+ * Coalesced finds and saves behind PgBouncer in transaction mode, prepared statements off:
+ * the statements over arrays work there as the single-row ones do. The alias
  * has two server connections, so the batches in flight run on different ones.
  */
 let bouncer: PgBouncer;
@@ -58,6 +58,9 @@ const drivers: Array<[string, (log: StatementLog) => { db: SessionDatabase; clos
   ],
 ];
 
+/** The statement of coalesced saves: one upsert over arrays. */
+const MANY_ROWS = /unnest\(/;
+
 describe.each(drivers)('coalesced finds through PgBouncer in transaction mode, %s', (_name, connect) => {
   it('answers concurrent finds of live, expired, missing and duplicate tokens, in batches', async () => {
     const log = new StatementLog();
@@ -75,6 +78,29 @@ describe.each(drivers)('coalesced finds through PgBouncer in transaction mode, %
       }
       expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
       expect(log.statements.length).toBeLessThan(5 * 64);
+    } finally {
+      await store.close();
+      await close();
+    }
+  });
+
+  it('writes concurrent saves in batches, the last save of a token winning', async () => {
+    const log = new StatementLog();
+    const { db, close } = connect(log);
+    const store = new PGStore(db, { cleanupInterval: 0, preparedStatements: false });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const tokens = Array.from({ length: 64 }, (_, i) => (i < 8 && i % 2 ? 'repeated' : `saved${round}-${i}`));
+        const data = tokens.map((_, i) => Uint8Array.from([0, 92, 34, 123, round, i]));
+        const expiry = new Date(Date.now() + 3_600_000 + round);
+        await Promise.all(tokens.map((token, i) => store.save(token, data[i]!, expiry)));
+        const found = await Promise.all(tokens.map((token) => store.findWithExpiry(token)));
+        found.forEach((row, i) => {
+          expect([...row!.data]).toEqual([...data[tokens[i] === 'repeated' ? 7 : i]!]);
+          expect(row!.expiry.getTime()).toBe(expiry.getTime());
+        });
+      }
+      expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
     } finally {
       await store.close();
       await close();
