@@ -71,6 +71,15 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
     }
   });
 
+  it('writes the earliest and latest expiries a save accepts, in a batch as alone', async () => {
+    const store = newStore();
+    const edges = [new Date('0001-01-01T00:00:00.000Z'), new Date('9999-12-31T23:59:59.999Z'), new Date('1969-12-31T23:59:59.999Z')];
+    const calls = Array.from({ length: 12 }, (_, i) => ({ token: `edge${i}`, expiry: edges[i % 3]! }));
+    await Promise.all(calls.map(({ token, expiry }) => store.save(token, bytes(token), expiry)));
+    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    for (const { token, expiry } of calls) expect(Number((await row(token))!.ms)).toBe(expiry.getTime());
+  });
+
   it('keeps the last of several saves of one token in a batch, and resolves every caller', async () => {
     const store = newStore();
     // The repeats are among the first eight callers, so they fall in one batch (the first
