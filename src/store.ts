@@ -231,7 +231,8 @@ export class PGStore implements SessionStore {
 
   /**
    * Adds a session, or replaces the data and expiry of an existing one, in one upsert; with
-   * `owner`, sets (or, with `null`, clears) the session's owner in the same statement.
+   * `owner`, sets (or, with `null`, clears) the session's owner in the same statement. Saves
+   * without an owner that wait at the same moment share one upsert (see `coalesceSaves`).
    *
    * @example
    * ```ts
