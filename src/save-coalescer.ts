@@ -6,6 +6,13 @@
 
 import { Batcher } from './batcher.js';
 
+/**
+ * Largest data a save may carry into a batch. A batch sends its data as hex in one text
+ * parameter, twice the bytes; bigger sessions go alone as binary, so that a batch stays a
+ * few megabytes (128 saves at most) and never nears the limits of a string or a parameter.
+ */
+export const MAX_BATCHED_DATA_BYTES = 64 * 1024;
+
 /** One save that has not been sent yet. */
 export interface WaitingSave {
   /** What the table keys the row by: the token, or its hash. */

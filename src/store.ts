@@ -16,7 +16,7 @@ import {
 } from './input.js';
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { queryError, type CallSecrets } from './redaction.js';
-import { SaveCoalescer } from './save-coalescer.js';
+import { MAX_BATCHED_DATA_BYTES, SaveCoalescer } from './save-coalescer.js';
 import { sessions, type SessionsTable } from './schema.js';
 import type {
   DeleteOwnerOptions,
@@ -76,9 +76,9 @@ export interface PGStoreOptions {
    * Send saves that wait at the same moment as one multi-row upsert. Default true. A save
    * with no company goes out at once through the single-row statement; a token saved twice
    * in one batch keeps the later call's data and expiry, as if the saves ran in call order.
-   * A save with an `owner` option always goes alone. One row PostgreSQL refuses fails every
-   * save of its batch (input is checked per call first, so only a database fault can).
-   * false sends one statement per save.
+   * A save with an `owner` option, or with over 64 KiB of data, always goes alone. One row
+   * PostgreSQL refuses fails every save of its batch (input is checked per call first, so
+   * only a database fault can). false sends one statement per save.
    */
   coalesceSaves?: boolean;
 }
@@ -247,8 +247,11 @@ export class PGStore implements SessionStore {
     checkExpiry(expiry);
     const owned = this.#ownerToWrite('save', options);
     const key = this.#storedKey(token);
-    // With an owner the save goes alone: a batch would have to carry each row's owner mode.
-    if (this.#saves && !owned) return this.#saves.save(key, token, data, expiry);
+    // With an owner the save goes alone (a batch would have to carry each row's owner mode),
+    // and so does a big one (see MAX_BATCHED_DATA_BYTES).
+    if (this.#saves && !owned && data.byteLength <= MAX_BATCHED_DATA_BYTES) {
+      return this.#saves.save(key, token, data, expiry);
+    }
     const secrets = { token, key, data, owner: owned?.owner ?? undefined };
     await this.#query(
       'save',

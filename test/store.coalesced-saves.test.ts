@@ -160,6 +160,19 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
     expect((await store.sessionsOf('alice')).map((session) => session.key)).toEqual(['kept']);
   });
 
+  it('sends a save of over 64 KiB alone, beside a batch of small ones', async () => {
+    const store = newStore();
+    const big = Uint8Array.from({ length: 64 * 1024 + 1 }, (_, i) => i % 251);
+    await Promise.all([
+      store.save('big', big, inOneHour()),
+      ...Array.from({ length: 16 }, (_, i) => store.save(`small${i}`, awkward(i), inOneHour())),
+    ]);
+    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    expect(log.matching(ONE_ROW_SAVE)).toHaveLength(1);
+    expect(Buffer.compare(Buffer.from((await store.find('big'))!), Buffer.from(big))).toBe(0);
+    expect([...(await store.find('small15'))!]).toEqual([...awkward(15)]);
+  });
+
   it('coalesces with prepared statements off, as behind PgBouncer', async () => {
     const store = newStore({ preparedStatements: false });
     await Promise.all(Array.from({ length: CALLERS }, (_, i) => store.save(`np${i}`, awkward(i), expiryOf(i))));
