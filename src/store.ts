@@ -250,7 +250,9 @@ export class PGStore implements SessionStore {
     // With an owner the save goes alone (a batch would have to carry each row's owner mode),
     // and so does a big one (see MAX_BATCHED_DATA_BYTES).
     if (this.#saves && !owned && data.byteLength <= MAX_BATCHED_DATA_BYTES) {
-      return this.#saves.save(key, token, data, expiry);
+      // Copies: the save waits for its batch, and the caller's bytes and Date are the caller's
+      // to change meanwhile (the contract says a store keeps copies).
+      return this.#saves.save(key, token, new Uint8Array(data), new Date(expiry));
     }
     const secrets = { token, key, data, owner: owned?.owner ?? undefined };
     await this.#query(

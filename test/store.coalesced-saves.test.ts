@@ -71,6 +71,24 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
     }
   });
 
+  it("writes what the caller gave, though the caller changes its bytes and Date while the save waits", async () => {
+    const store = newStore();
+    const pending = Array.from({ length: CALLERS }, (_, i) => {
+      const data = bytes(`kept ${i}`);
+      const expiry = expiryOf(i);
+      const saved = store.save(`mutable${i}`, data, expiry);
+      data.fill(0);
+      expiry.setTime(0);
+      return saved;
+    });
+    await Promise.all(pending);
+    for (let i = 0; i < CALLERS; i++) {
+      const stored = await row(`mutable${i}`);
+      expect(text(stored!.data)).toBe(`kept ${i}`);
+      expect(Number(stored!.ms)).toBe(expiryOf(i).getTime());
+    }
+  });
+
   it('writes the earliest and latest expiries a save accepts, in a batch as alone', async () => {
     const store = newStore();
     const edges = [new Date('0001-01-01T00:00:00.000Z'), new Date('9999-12-31T23:59:59.999Z'), new Date('1969-12-31T23:59:59.999Z')];
