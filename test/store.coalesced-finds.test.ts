@@ -2,7 +2,7 @@ import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import pg from 'pg';
 import postgres from 'postgres';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashToken, PGStore, StoreQueryError, type PGStoreOptions, type SessionDatabase } from '../src/index.js';
 import { databaseUrl, openNodePostgres, openPglite, openPostgresJs, type Backend } from './support/backends.js';
 import { countingDb, MANY_TOKENS, ONE_TOKEN_FIND, StatementLog } from './support/counting-db.js';
@@ -200,15 +200,6 @@ describe.each(killable)('a coalesced find whose server connection dies (%s)', (_
   });
   afterAll(() => backend?.close());
 
-  /** Polls until `check` holds, or fails after a while. */
-  async function until(check: () => Promise<boolean>) {
-    for (let i = 0; i < 500; i++) {
-      if (await check()) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error('gave up waiting');
-  }
-
   it('rejects exactly the callers of the batch on it; the others and the next call get their rows', async () => {
     const log = new StatementLog();
     const driver = connect(backend.schema, log);
@@ -227,7 +218,7 @@ describe.each(killable)('a coalesced find whose server connection dies (%s)', (_
             table,
           ])
         ).rows;
-      await until(async () => (await waiting()).length === log.statements.length);
+      await vi.waitFor(async () => expect((await waiting()).length === log.statements.length).toBe(true), { timeout: 10_000, interval: 20 });
       expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(1);
       const [victim] = await waiting();
       await locker.query('SELECT pg_terminate_backend($1)', [victim!.pid]);

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashToken, PGStore, StoreQueryError, type PGStoreOptions } from '../src/index.js';
 import { BACKENDS, databaseUrl, openNodePostgres, openPostgresJs, type Backend } from './support/backends.js';
 import { countingDb, StatementLog } from './support/counting-db.js';
@@ -273,15 +273,6 @@ describe.each([openNodePostgres, openPostgresJs])('coalesced saves waiting on ro
   });
   afterAll(() => backend?.close());
 
-  /** Polls until `check` holds, or fails after a while. */
-  async function until(check: () => Promise<boolean>) {
-    for (let i = 0; i < 500; i++) {
-      if (await check()) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error('gave up waiting');
-  }
-
   it('never deadlocks: two batches over the same rows, held up mid-way by a lock, both commit', async () => {
     const counted = countingDb(backend);
     const store = new PGStore(counted.db, { cleanupInterval: 0 });
@@ -302,7 +293,7 @@ describe.each([openNodePostgres, openPostgresJs])('coalesced saves waiting on ro
             `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest(%'`,
           )
         ).rows[0]!.n;
-      await until(async () => (await waiting()) === 2);
+      await vi.waitFor(async () => expect((await waiting()) === 2).toBe(true), { timeout: 10_000, interval: 20 });
       await locker.query('ROLLBACK');
       const settled = await saved;
       expect(counted.log.matching(MANY_ROWS)).toHaveLength(2);

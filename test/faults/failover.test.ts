@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defineSessionsTable, PGStore, StoreQueryError, type PGStoreOptions } from '../../src/index.js';
 import { startCluster, startStandby, type Cluster } from './support/cluster.js';
-import { checkNoAcknowledgedWriteLost, Load, type Operation } from './support/load.js';
+import { checkNoAcknowledgedWriteLost, Load, waitForSuccesses, type Operation } from './support/load.js';
 import { startDelayedLink } from './support/delayed-link.js';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
 
@@ -150,18 +150,6 @@ function openStores(primary: Cluster, standby: Cluster, bouncer: PgBouncer, tabl
   return { stores, cleanupErrors, idleErrors };
 }
 
-/** Waits until each store has had `count` more calls resolve than it had at `since`. */
-async function waitForSuccesses(load: Load, since: number, count: number) {
-  await vi.waitFor(
-    () => {
-      for (const name of Object.keys(load.options.stores)) {
-        const ok = load.history.slice(since).filter((op) => op.store === name && op.outcome === 'ok').length;
-        expect(ok, `calls on ${name} that resolved`).toBeGreaterThanOrEqual(count);
-      }
-    },
-    { timeout: RECOVERY_MS, interval: 100 },
-  );
-}
 
 /** Milliseconds from `since` to the first save on each store that resolved after it. */
 function firstSaveAfter(load: Load, since: number): Record<string, number> {
@@ -189,7 +177,7 @@ describe.each([
     const { stores, cleanupErrors } = openStores(primary, standby, bouncer, table);
     const load = new Load({ stores, workersPerStore: 8, tokensPerWorker: 4, deadlineMs: DEADLINE_MS });
     cleanups.push(() => load.stop());
-    await waitForSuccesses(load, 0, 500);
+    await waitForSuccesses(load, RECOVERY_MS, 0, 500);
 
     // The crash of the primary's machine: its link goes with it, and the server stops
     // without a checkpoint. Then what a failover manager does: read how far the standby
@@ -215,7 +203,7 @@ describe.each([
     await bouncer.repoint({ host: '127.0.0.1', port: standby.port });
     const repointedMs = Math.round(performance.now() - killedAt);
 
-    await waitForSuccesses(load, fault, 300);
+    await waitForSuccesses(load, RECOVERY_MS, fault, 300);
     const recoveredMs = firstSaveAfter(load, killedAt);
 
     // The background cleanup works on the new primary too: rows that expire now go.

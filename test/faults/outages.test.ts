@@ -7,7 +7,7 @@ import { defineSessionsTable, PGStore, type PGStoreOptions, type SessionsTable }
 import { uniqueName } from '../support/backends.js';
 import { sessionsTableDdl } from '../support/sql.js';
 import { startCluster, type Cluster } from './support/cluster.js';
-import { checkNoAcknowledgedWriteLost, Load } from './support/load.js';
+import { checkNoAcknowledgedWriteLost, Load, waitForSuccesses } from './support/load.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -80,18 +80,6 @@ function startLoad(make: ReturnType<typeof newStores>) {
   });
 }
 
-/** Waits until each store has had `count` more calls resolve than it had at `since`. */
-async function waitForSuccesses(load: Load, since: number, count: number) {
-  await vi.waitFor(
-    () => {
-      for (const name of Object.keys(load.options.stores)) {
-        const ok = load.history.slice(since).filter((op) => op.store === name && op.outcome === 'ok').length;
-        expect(ok, `calls on ${name} that resolved`).toBeGreaterThanOrEqual(count);
-      }
-    },
-    { timeout: RECOVERY_MS, interval: 100 },
-  );
-}
 
 /** What each token holds, read straight from the table on a fresh connection. */
 async function tableValues(name: string, tokens: string[]): Promise<Map<string, string | null>> {
@@ -132,7 +120,7 @@ describe('faults on a PostgreSQL server the test owns', () => {
     const { name, table } = await newTable();
     const make = newStores(table);
     const load = startLoad(make);
-    await waitForSuccesses(load, 0, 100);
+    await waitForSuccesses(load, RECOVERY_MS, 0, 100);
 
     const [killed] = await admin<{ n: number }>(
       `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
@@ -142,7 +130,7 @@ describe('faults on a PostgreSQL server the test owns', () => {
     // Both pools held connections, and all of them went.
     expect(killed!.n).toBeGreaterThanOrEqual(2);
 
-    await waitForSuccesses(load, fault, 200);
+    await waitForSuccesses(load, RECOVERY_MS, fault, 200);
     await load.stop();
 
     // Calls in flight at the kill failed: the fault really hit the load.
@@ -158,7 +146,7 @@ describe('faults on a PostgreSQL server the test owns', () => {
     const cleaner = make.nodePostgres({ cleanupInterval: 100, onError: (error) => cleanupErrors.push(error) });
     const runs = vi.spyOn(cleaner, 'deleteExpired');
     const load = startLoad(make);
-    await waitForSuccesses(load, 0, 100);
+    await waitForSuccesses(load, RECOVERY_MS, 0, 100);
     expect(cleanupErrors).toEqual([]);
 
     // A crash: no checkpoint, every connection cut at once.
@@ -168,7 +156,7 @@ describe('faults on a PostgreSQL server the test owns', () => {
     const failedRunsWhileDown = cleanupErrors.length;
     await cluster.start();
 
-    await waitForSuccesses(load, fault, 200);
+    await waitForSuccesses(load, RECOVERY_MS, fault, 200);
     await load.stop();
 
     expect(load.count('error')).toBeGreaterThan(0);

@@ -1,3 +1,4 @@
+import { expect, vi } from 'vitest';
 import type { PGStore } from '../../../src/index.js';
 import { inOneHour } from '../../support/values.js';
 
@@ -148,4 +149,17 @@ export function checkNoAcknowledgedWriteLost(
     }
   }
   return problems;
+}
+
+/** Waits up to `timeout` ms until each store has had `count` more calls resolve than it had at `since`. */
+export async function waitForSuccesses(load: Load, timeout: number, since: number, count: number): Promise<void> {
+  await vi.waitFor(
+    () => {
+      for (const name of Object.keys(load.options.stores)) {
+        const ok = load.history.slice(since).filter((op) => op.store === name && op.outcome === 'ok').length;
+        expect(ok, `calls on ${name} that resolved`).toBeGreaterThanOrEqual(count);
+      }
+    },
+    { timeout, interval: 100 },
+  );
 }
