@@ -4,7 +4,7 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashToken, PGStore, StoreQueryError, type PGStoreOptions, type SessionDatabase } from '../src/index.js';
-import { databaseUrl, openNodePostgres, openPglite, openPostgresJs, type Backend } from './support/backends.js';
+import { BACKENDS, databaseUrl, openNodePostgres, type Backend } from './support/backends.js';
 import { countingDb, MANY_TOKENS, ONE_TOKEN_FIND, StatementLog } from './support/counting-db.js';
 import { insertRows } from './support/sql.js';
 
@@ -13,7 +13,7 @@ const bytes = (value: string) => new TextEncoder().encode(value);
 const inOneHour = () => new Date(Date.now() + 3_600_000);
 const CALLERS = 32;
 
-describe.each([openPglite, openNodePostgres, openPostgresJs])('coalesced finds (%o)', (open) => {
+describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
   let backend: Backend;
   let log: StatementLog;
   const stores: PGStore[] = [];

@@ -4,7 +4,8 @@ import pg from 'pg';
 import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defineSessionsTable, PGStore, StoreQueryError, type PGStoreOptions } from '../../src/index.js';
-import { startCluster, startStandby, type Cluster } from './support/cluster.js';
+import { sessionsTableDdl } from '../support/sql.js';
+import { queryOnce, startCluster, startStandby, type Cluster } from './support/cluster.js';
 import { checkNoAcknowledgedWriteLost, Load, waitForSuccesses, type Operation } from './support/load.js';
 import { startDelayedLink } from './support/delayed-link.js';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
@@ -50,21 +51,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
 
-/** One query on a connection of its own. */
-async function query<Row = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as Row[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** What each token holds on the server at `url`. */
 async function valuesOn(url: string, table: string, tokens: string[]): Promise<Map<string, string | null>> {
-  const rows = await query<{ token: string; value: string }>(
+  const rows = await queryOnce<{ token: string; value: string }>(
     url,
     `SELECT token, convert_from(data, 'UTF8') AS value FROM ${table} WHERE token = ANY($1) AND expiry > now()`,
     [tokens],
@@ -104,7 +94,7 @@ async function replicatedPair(synchronous: boolean) {
   cleanups.push(() => standby.destroy());
   await vi.waitFor(
     async () => {
-      const [row] = await query<{ sync_state: string }>(
+      const [row] = await queryOnce<{ sync_state: string }>(
         primary.url,
         `SELECT sync_state FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming'`,
         [STANDBY],
@@ -168,8 +158,7 @@ describe.each([
   it(`settles every call, carries on with the same stores and pools on the new primary, and ${synchronous ? 'loses no acknowledged write' : 'reports the writes it lost'}`, async () => {
     const { primary, standby, link } = await replicatedPair(synchronous);
     const table = `failover_${mode}`;
-    await query(primary.url, `CREATE TABLE ${table} (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)`);
-    await query(primary.url, `CREATE INDEX ${table}_expiry_idx ON ${table} (expiry)`);
+    for (const statement of sessionsTableDdl(table, `${table}_expiry_idx`)) await queryOnce(primary.url, statement);
     const bouncer = await startPgBouncer({ host: '127.0.0.1', port: primary.port }, [], {
       server_login_retry: SERVER_LOGIN_RETRY_S,
     });
@@ -189,7 +178,7 @@ describe.each([
     const fault = load.history.length;
     await vi.waitFor(
       async () => {
-        const [row] = await query<{ caught_up: boolean }>(
+        const [row] = await queryOnce<{ caught_up: boolean }>(
           standby.url,
           'SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AS caught_up',
         );
@@ -208,13 +197,13 @@ describe.each([
 
     // The background cleanup works on the new primary too: rows that expire now go.
     const cleanupResumedAt = new Date();
-    await query(
+    await queryOnce(
       standby.url,
       `INSERT INTO ${table} SELECT 'expired-' || i, '\\x00', now() - interval '1 minute' FROM generate_series(1, 50) AS i`,
     );
     await vi.waitFor(
       async () => {
-        expect(await query(standby.url, `SELECT 1 FROM ${table} WHERE expiry < now()`)).toHaveLength(0);
+        expect(await queryOnce(standby.url, `SELECT 1 FROM ${table} WHERE expiry < now()`)).toHaveLength(0);
         for (const store of Object.values(stores)) {
           const run = store.cleanup.lastRun;
           expect(run!.startedAt.getTime()).toBeGreaterThan(cleanupResumedAt.getTime());

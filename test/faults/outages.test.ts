@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { defineSessionsTable, PGStore, type PGStoreOptions, type SessionsTable } from '../../src/index.js';
 import { uniqueName } from '../support/backends.js';
 import { sessionsTableDdl } from '../support/sql.js';
-import { startCluster, type Cluster } from './support/cluster.js';
+import { queryOnce, startCluster, type Cluster } from './support/cluster.js';
 import { checkNoAcknowledgedWriteLost, Load, waitForSuccesses } from './support/load.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,16 +21,7 @@ const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 
 /** One query on a connection of its own, so it never depends on the pools under test. */
-async function admin<Row = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: cluster.url });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as Row[];
-  } finally {
-    await client.end();
-  }
-}
+const admin = <Row = Record<string, unknown>>(text: string, params: unknown[] = []) => queryOnce<Row>(cluster.url, text, params);
 
 async function newTable(): Promise<{ name: string; table: SessionsTable }> {
   const name = uniqueName('faults');

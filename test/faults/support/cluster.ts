@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 
 const run = promisify(execFile);
 const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -126,4 +127,17 @@ export function startStandby(primary: Cluster, applicationName: string, streamFr
       `primary_conninfo = 'host=127.0.0.1 port=${streamFrom} user=postgres application_name=${applicationName}'\n`,
     );
   }, {});
+}
+
+/** Runs one statement on its own connection to `url`: for checks while servers come and go. */
+export async function queryOnce<Row = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: url });
+  // A server stopped under a closing client must not become an uncaught error.
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as Row[];
+  } finally {
+    await client.end();
+  }
 }
