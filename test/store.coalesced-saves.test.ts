@@ -15,8 +15,10 @@ const CALLERS = 32;
 const text = (data: Uint8Array | null | undefined) => (data ? new TextDecoder().decode(data) : data);
 /** Bytes that need escaping in every encoding: NUL, backslash, quote, braces, comma, high bytes. */
 const awkward = (i: number) => Uint8Array.from([0, 92, 34, 123, 125, 44, 255, 128, i]);
+/** Fixed once, so that a second ticking over between a save and its check never moves the expected expiry. */
+const EXPIRY_BASE = Math.floor(Date.now() / 1000) * 1000 + 3_600_000;
 /** An expiry with milliseconds, distinct per caller. */
-const expiryOf = (i: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000 + i * 1001 + 7);
+const expiryOf = (i: number) => new Date(EXPIRY_BASE + i * 1001 + 7);
 
 describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
   let backend: Backend;
