@@ -11,9 +11,11 @@
 const STATEMENTS_IN_FLIGHT = 2;
 
 /**
- * Calls in flight and waiting, at or under which a call goes at once whatever the
- * statements in flight: with so few callers the process is waiting on the database, not
- * busy, and holding a call back for a slot would only add a round trip to it.
+ * Calls in flight and waiting, at or under which each call goes at once and alone, whatever
+ * the statements in flight: with so few callers the process waits on the database rather
+ * than working, so holding a call back for a slot would add a round trip to it, and merging
+ * two would make each wait for the other's rows while PostgreSQL works on fewer statements
+ * (find hit at 4 callers: 0.83× raw pg merged, 0.96× alone).
  */
 const FEW_CALLS = 4;
 
@@ -62,7 +64,7 @@ export class Batcher<Call, Result> {
       const few = this.#callsInFlight + this.#waiting.length <= FEW_CALLS;
       if (this.#inFlight >= STATEMENTS_IN_FLIGHT && !few) return;
       const slots = Math.max(1, STATEMENTS_IN_FLIGHT - this.#inFlight);
-      const size = Math.min(MAX_BATCH, Math.ceil(this.#waiting.length / slots));
+      const size = few ? 1 : Math.min(MAX_BATCH, Math.ceil(this.#waiting.length / slots));
       void this.#send(this.#waiting.splice(0, size));
     }
   }

@@ -67,16 +67,30 @@ describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
     const [row] = await backend.query<{ ms: number | string }>(
       `SELECT floor(extract(epoch FROM expiry) * 1000)::float8 AS ms FROM sessions WHERE token = 'live2'`,
     );
-    const [plain, withExpiry, missing] = await Promise.all([
+    // Six at once: over the few that would each go alone, so they go as two batches of three.
+    const [plain, withExpiry, missing, ...others] = await Promise.all([
       store.find('live2'),
       store.findWithExpiry('live2'),
       store.findWithExpiry('dead1'),
+      store.find('live3'),
+      store.find('live4'),
+      store.find('live5'),
     ]);
     expect(text(plain)).toBe('data 2');
     expect(text(withExpiry?.data)).toBe('data 2');
     expect(withExpiry?.expiry.getTime()).toBe(Number(row!.ms));
     expect(missing).toBeNull();
-    expect(log.matching(MANY_TOKENS)).toHaveLength(1);
+    expect(others.map(text)).toEqual(['data 3', 'data 4', 'data 5']);
+    expect(log.matching(MANY_TOKENS)).toHaveLength(2);
+    expect(log.matching(ONE_TOKEN_FIND)).toHaveLength(0);
+  });
+
+  it('sends each of four finds at once alone: merging so few would only make each wait for the others', async () => {
+    const store = newStore();
+    const found = await Promise.all(['live1', 'live2', 'dead1', 'missing'].map((token) => store.find(token)));
+    expect(found.map(text)).toEqual(['data 1', 'data 2', null, null]);
+    expect(log.matching(ONE_TOKEN_FIND)).toHaveLength(4);
+    expect(log.matching(MANY_TOKENS)).toHaveLength(0);
   });
 
   it('gives each caller of a duplicate token bytes of its own', async () => {
