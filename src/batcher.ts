@@ -1,5 +1,5 @@
 /**
- * The scheduling shared by coalesced finds and coalesced saves: calls waiting at the same
+ * The scheduling shared by coalesced finds, saves and deletes: calls waiting at the same
  * moment go to the database as one statement. A call with no company goes out at once.
  */
 
@@ -85,4 +85,26 @@ export class Batcher<Call, Result> {
     this.#flush();
     this.#options.settle(batch, outcome);
   }
+}
+
+/** A call that resolves with nothing once its statement has committed: a save or a delete. */
+export interface WaitingWrite {
+  /** What the table keys the row by: the token, or its hash. */
+  readonly key: string;
+  readonly token: string;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * How a batch of writes settles: one statement, one outcome. Each call resolves when it
+ * committed; when it failed, each gets the error `failure` makes for it.
+ */
+export function settleWrites<Call extends WaitingWrite>(
+  failure: (error: unknown, call: Call, batch: readonly Call[]) => unknown,
+): BatcherOptions<Call, unknown>['settle'] {
+  return (batch, outcome) => {
+    if (outcome.status === 'fulfilled') for (const call of batch) call.resolve();
+    else for (const call of batch) call.reject(failure(outcome.reason, call, batch));
+  };
 }

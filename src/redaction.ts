@@ -49,6 +49,16 @@ export interface CallSecrets {
   owner?: string | undefined;
 }
 
+/**
+ * The secrets of one call that went in a statement with others (a coalesced find, save or
+ * delete): the batch's error may quote any of their tokens, so each caller's is scrubbed of all.
+ */
+export const batchSecrets = (call: { token: string; key: string }, batch: readonly { token: string; key: string }[]): CallSecrets => ({
+  token: call.token,
+  key: call.key,
+  others: batch.flatMap((other) => [other.token, other.key]),
+});
+
 /** A secret this short would also match ordinary words of a message; real tokens and sessions are longer. */
 const MIN_SCRUBBED_LENGTH = 8;
 const REDACTED = '[redacted]';

@@ -4,7 +4,7 @@
  * goes out at once, alone, through the single-row statement.
  */
 
-import { Batcher } from './batcher.js';
+import { Batcher, settleWrites, type WaitingWrite } from './batcher.js';
 
 /**
  * Largest data a save may carry into a batch. A batch sends its data as hex in one text
@@ -14,14 +14,9 @@ import { Batcher } from './batcher.js';
 export const MAX_BATCHED_DATA_BYTES = 64 * 1024;
 
 /** One save that has not been sent yet. */
-export interface WaitingSave {
-  /** What the table keys the row by: the token, or its hash. */
-  readonly key: string;
-  readonly token: string;
+export interface WaitingSave extends WaitingWrite {
   readonly data: Uint8Array;
   readonly expiry: Date;
-  resolve(): void;
-  reject(error: unknown): void;
 }
 
 /** The rows of one multi-row upsert: each key once, in key order. */
@@ -51,10 +46,7 @@ export class SaveCoalescer {
   constructor(options: SaveCoalescerOptions) {
     this.#batcher = new Batcher({
       run: (batch) => (batch.length === 1 ? options.saveOne(batch[0]!) : options.saveMany(rowsOf(batch))),
-      settle: (batch, outcome) => {
-        if (outcome.status === 'fulfilled') for (const save of batch) save.resolve();
-        else for (const save of batch) save.reject(options.failure(outcome.reason, save, batch));
-      },
+      settle: settleWrites(options.failure),
     });
   }
 

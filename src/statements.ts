@@ -137,6 +137,8 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
         .returning({ replaced: sql<1>`1` }),
     ),
     delete: named('delete', db.delete(table).where(eq(table.token, token))),
+    // The deletes of many callers in one statement (see delete-coalescer.ts).
+    deleteMany: named('delete_many', db.delete(table).where(anyToken)),
     clear: named('clear', db.delete(table)),
     all: named('all', db.select({ token: table.token, data: table.data }).from(table).where(live)),
     tokens: named('tokens', db.select({ token: table.token }).from(table).where(live)),

@@ -14,8 +14,9 @@ import {
   checkTokenToWrite,
   withinExpiryRange,
 } from './input.js';
+import { DeleteCoalescer } from './delete-coalescer.js';
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
-import { queryError, type CallSecrets } from './redaction.js';
+import { batchSecrets, queryError, type CallSecrets } from './redaction.js';
 import { MAX_BATCHED_DATA_BYTES, SaveCoalescer } from './save-coalescer.js';
 import { sessions, type SessionsTable } from './schema.js';
 import type {
@@ -81,6 +82,13 @@ export interface PGStoreOptions {
    * only a database fault can). false sends one statement per save.
    */
   coalesceSaves?: boolean;
+  /**
+   * Send deletes that wait at the same moment as one statement over an array of tokens.
+   * Default true. A delete with no company goes out at once through the single-token
+   * statement; every caller resolves once its statement committed, so a find that starts
+   * after a delete resolved never sees the session. false sends one statement per delete.
+   */
+  coalesceDeletes?: boolean;
 }
 
 /** Every option a PGStore takes, so that a misspelt one is refused rather than ignored. */
@@ -96,6 +104,7 @@ const OPTION_NAMES = Object.keys({
   hashTokens: true,
   coalesceFinds: true,
   coalesceSaves: true,
+  coalesceDeletes: true,
 } satisfies Record<keyof PGStoreOptions, true>);
 
 const SAVE_OPTION_NAMES = Object.keys({ owner: true } satisfies Record<keyof SaveOptions, true>);
@@ -150,6 +159,8 @@ export class PGStore implements SessionStore {
   readonly #finds: FindCoalescer | undefined;
   /** Gathers concurrent saves without an owner; undefined with `coalesceSaves: false`. */
   readonly #saves: SaveCoalescer | undefined;
+  /** Gathers concurrent deletes; undefined with `coalesceDeletes: false`. */
+  readonly #deletes: DeleteCoalescer | undefined;
   #byStoredKey: PGStore | undefined;
   #closed = false;
 
@@ -172,6 +183,8 @@ export class PGStore implements SessionStore {
     checkBoolean('coalesceFinds', coalesceFinds);
     const coalesceSaves = options.coalesceSaves ?? true;
     checkBoolean('coalesceSaves', coalesceSaves);
+    const coalesceDeletes = options.coalesceDeletes ?? true;
+    checkBoolean('coalesceDeletes', coalesceDeletes);
     const skipLocked = options.cleanupSkipLocked ?? true;
     checkBoolean('cleanupSkipLocked', skipLocked);
     if (typeof db?.select !== 'function' || typeof db.insert !== 'function') {
@@ -185,6 +198,7 @@ export class PGStore implements SessionStore {
     this.#statements = buildStatements(db, this.table, preparedStatements, skipLocked);
     this.#finds = coalesceFinds ? this.#findCoalescer() : undefined;
     this.#saves = coalesceSaves ? this.#saveCoalescer() : undefined;
+    this.#deletes = coalesceDeletes ? this.#deleteCoalescer() : undefined;
     this.#cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
       jitter,
@@ -296,12 +310,16 @@ export class PGStore implements SessionStore {
     return rows.length > 0;
   }
 
-  /** Removes a session. An unknown or empty token is not an error. */
+  /**
+   * Removes a session. An unknown or empty token is not an error. Deletes that wait at the
+   * same moment share one statement (see `coalesceDeletes`).
+   */
   async delete(token: string): Promise<void> {
     this.#checkOpen('delete');
     checkToken(token);
     if (token === '') return;
     const key = this.#storedKey(token);
+    if (this.#deletes) return this.#deletes.delete(key, token);
     await this.#query('delete', () => this.#statements.delete.execute({ token: key }), { token, key });
   }
 
@@ -498,13 +516,7 @@ export class PGStore implements SessionStore {
       findOne: (find) => this.#findOne(find.key, find.method),
       findMany: (keys, withExpiry) =>
         (withExpiry ? this.#statements.findManyWithExpiry : this.#statements.findMany).execute({ tokens: keys }),
-      // A batch's error may quote any of its tokens: each caller's error is scrubbed of all of them.
-      failure: (error, find, batch) =>
-        queryError(find.method, error, {
-          token: find.token,
-          key: find.key,
-          others: batch.flatMap((other) => [other.token, other.key]),
-        }),
+      failure: (error, find, batch) => queryError(find.method, error, batchSecrets(find, batch)),
     });
   }
 
@@ -512,15 +524,21 @@ export class PGStore implements SessionStore {
     return new SaveCoalescer({
       saveOne: ({ key, data, expiry }) => this.#statements.save.execute({ token: key, data, expiry }),
       saveMany: ({ keys, data, expiries }) => this.#statements.saveMany.execute(saveManyParams(keys, data, expiries)),
-      // A batch's error may quote any of its rows: each caller's error is scrubbed of all of them.
+      // A batch's error may quote any of its rows' data too.
       failure: (error, save, batch) =>
         queryError('save', error, {
-          token: save.token,
-          key: save.key,
+          ...batchSecrets(save, batch),
           data: save.data,
-          others: batch.flatMap((other) => [other.token, other.key]),
           othersData: batch.map((other) => other.data),
         }),
+    });
+  }
+
+  #deleteCoalescer(): DeleteCoalescer {
+    return new DeleteCoalescer({
+      deleteOne: (key) => this.#statements.delete.execute({ token: key }),
+      deleteMany: (keys) => this.#statements.deleteMany.execute({ tokens: keys }),
+      failure: (error, call, batch) => queryError('delete', error, batchSecrets(call, batch)),
     });
   }
 
