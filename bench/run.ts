@@ -14,7 +14,7 @@ import { Latencies, median, runLoad, type Measurement } from './measure.js';
 import { markdownTable, withRatios } from './report.js';
 import { runScale } from './scale.js';
 import { createBenchSchema, seed } from './setup.js';
-import { connectPgSimpleSubject, pgStore, rawPg, type BenchConfig, type Subject } from './subjects.js';
+import { connectPgSimpleSubject, newPool, pgStore, rawPg, type BenchConfig, type Subject } from './subjects.js';
 import { expressSessionStore } from './express-subject.js';
 
 const { values } = parseArgs({
@@ -22,8 +22,8 @@ const { values } = parseArgs({
     json: { type: 'string' },
     scale: { type: 'boolean' },
     'scale-rows': { type: 'string', default: '1000000' },
-    seconds: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '36' },
     concurrency: { type: 'string', default: '32' },
     pool: { type: 'string', default: '10' },
     sessions: { type: 'string', default: '10000' },
@@ -95,7 +95,10 @@ for (const callers of (values.sweep ?? '').split(',').filter(Boolean).map(Number
 async function main() {
   log(`bench: schema ${schema} on ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
   await createBenchSchema(databaseUrl, schema);
-  const allSubjects = [rawPg(config), connectPgSimpleSubject(config), pgStore(config), expressSessionStore(config)];
+  // One pool for every subject: each turn runs on the same connections (at one caller, the
+  // same one), so no subject gains or loses by the server process it happens to talk to.
+  const pool = newPool(config);
+  const allSubjects = [rawPg(pool), connectPgSimpleSubject(pool, schema), pgStore(pool), expressSessionStore(pool)];
   for (const table of ['sessions', 'session'] as const) {
     await seed(admin, table, { prefix: 'tok', count: sessionCount, seconds: 86_400 });
   }
@@ -109,8 +112,9 @@ async function main() {
     const subjects = allSubjects.filter((s) => workload.subjects?.includes(s.name) ?? true);
     const totals = new Map(subjects.map((s) => [s, { ops: 0, seconds: 0, rates: [] as number[], latencies: new Latencies() }]));
     for (let round = 0; round < rounds; round++) {
-      // Rotate, and reverse every other round, so each subject runs early and late.
-      const order = subjects.map((_, k) => subjects[(k + round) % subjects.length]!);
+      // Each rotation twice, forward then backward: every subject runs first, last and after
+      // each of its neighbours about equally often.
+      const order = subjects.map((_, k) => subjects[(k + (round >> 1)) % subjects.length]!);
       if (round % 2 === 1) order.reverse();
       for (const subject of order) {
         await workload.prepare?.(subject);
@@ -146,6 +150,7 @@ async function main() {
     log(`bench: ${workload.name} × ${callers} done`);
   }
   await Promise.all(allSubjects.map((s) => s.close()));
+  await pool.end();
 
   const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v;
   const machine = {

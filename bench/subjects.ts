@@ -49,8 +49,7 @@ export const newPool = ({ databaseUrl, schema, poolSize }: BenchConfig) => {
 };
 
 /** The floor: node-postgres with named prepared statements, no library in between. */
-export function rawPg(config: BenchConfig): Subject {
-  const pool = newPool(config);
+export function rawPg(pool: pg.Pool): Subject {
   const bytes = Buffer.from(sessionBytes());
   const find = (token: string) =>
     pool.query({
@@ -75,13 +74,12 @@ export function rawPg(config: BenchConfig): Subject {
       await find(token);
       if (i % 5 === 0) await save(token);
     },
-    close: () => pool.end(),
+    close: async () => {},
   };
 }
 
 /** PGStore on drizzle's node-postgres driver. */
-export function pgStore(config: BenchConfig): Subject {
-  const pool = newPool(config);
+export function pgStore(pool: pg.Pool): Subject {
   const store = new PGStore(drizzle(pool), { cleanupInterval: 0 });
   const bytes = sessionBytes();
   const save = (token: string) => store.save(token, bytes, new Date(Date.now() + DAY_MS));
@@ -95,10 +93,7 @@ export function pgStore(config: BenchConfig): Subject {
       await store.find(token);
       if (i % 5 === 0) await save(token);
     },
-    close: async () => {
-      await store.close();
-      await pool.end();
-    },
+    close: () => store.close(),
   };
 }
 
@@ -128,14 +123,11 @@ function sessionStoreSubject(name: string, store: session.Store, close: () => Pr
   };
 }
 
-/** connect-pg-simple 10, with its own pool of the same size. */
-export function connectPgSimpleSubject(config: BenchConfig): Subject {
-  const pool = newPool(config);
+/** connect-pg-simple 10. */
+export function connectPgSimpleSubject(pool: pg.Pool, schema: string): Subject {
   const Store = connectPgSimple(session);
-  const store = new Store({ pool, schemaName: config.schema, tableName: 'session', pruneSessionInterval: false });
-  return sessionStoreSubject('connect-pg-simple', store, async () => {
-    await pool.end();
-  });
+  const store = new Store({ pool, schemaName: schema, tableName: 'session', pruneSessionInterval: false });
+  return sessionStoreSubject('connect-pg-simple', store, async () => {});
 }
 
 export { sessionStoreSubject };
