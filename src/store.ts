@@ -31,6 +31,8 @@ import type {
 import { buildStatements, saveManyParams, type SessionDatabase, type Statements } from './statements.js';
 import { hashToken } from './token-hash.js';
 
+const firstOrNull = <Row>(rows: Row[]): Row | null => rows[0] ?? null;
+
 /** The key of {@link PGStore}'s view by stored keys; internal to the package. */
 export const byStoredKey = Symbol('drizzle-pgstore.byStoredKey');
 
@@ -502,13 +504,9 @@ export class PGStore implements SessionStore {
   }
 
   /** One find through its single-token statement. */
-  async #findOne(key: string, method: WaitingFind['method']): Promise<FoundRow | null> {
-    if (method === 'find') {
-      const [row] = await this.#statements.find.execute({ token: key });
-      return row ?? null;
-    }
-    const [row] = await this.#statements.findWithExpiry.execute({ token: key });
-    return row ?? null;
+  #findOne(key: string, method: WaitingFind['method']): Promise<FoundRow | null> {
+    const statement = method === 'find' ? this.#statements.find : this.#statements.findWithExpiry;
+    return statement.execute({ token: key }).then(firstOrNull);
   }
 
   #findCoalescer(): FindCoalescer {
