@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, count, desc, eq, getTableColumns, inArray, is, ne, notBetween, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, inArray, is, ne, notBetween, sql, type Query, type SQL } from 'drizzle-orm';
 import { PgColumn, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { directFinds, type FindStatement } from './direct-finds.js';
 import { epochMillis, expired, unexpired } from './expiry-sql.js';
 import type { OwnedSessionsTable, SessionsTable } from './schema.js';
 
@@ -53,35 +54,34 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
   const live = unexpired(table.expiry);
   const anyToken = sql`${table.token} = any(${sql.placeholder('tokens')})`;
 
+  const nameOf = (op: string, query: { toSQL(): { sql: string } }) =>
+    prepare ? `drizzle_pgstore_${op}_${createHash('sha256').update(query.toSQL().sql).digest('hex').slice(0, 20)}` : undefined;
   // drizzle runs a query unnamed (unprepared) when its name is undefined, on every
   // driver; its types only admit strings.
-  const named: Named = (op, query) =>
-    query.prepare(
-      (prepare
-        ? `drizzle_pgstore_${op}_${createHash('sha256').update(query.toSQL().sql).digest('hex').slice(0, 20)}`
-        : undefined) as string,
-    ) as ReturnType<(typeof query)['prepare']>;
+  const named: Named = (op, query) => query.prepare(nameOf(op, query) as string) as ReturnType<(typeof query)['prepare']>;
+  // The finds, straight through node-postgres where that loses nothing (see direct-finds.ts).
+  const direct = directFinds(db);
+  const find = <Row>(op: string, query: SelectQuery<Row>): FindStatement<Row> =>
+    direct ? direct<Row>(query, nameOf(op, query)) : query.prepare(nameOf(op, query) as string);
 
   return {
     owner: hasOwnerColumn(table) ? buildOwnerStatements(db, table, named) : undefined,
-    find: named('find', db.select({ data: table.data }).from(table).where(and(eq(table.token, token), live))),
-    findWithExpiry: named(
+    find: find('find', db.select({ data: table.data }).from(table).where(and(eq(table.token, token), live))),
+    // Aliased, as a row straight from node-postgres is keyed by column name or alias.
+    findWithExpiry: find(
       'find_with_expiry',
       db
-        .select({ data: table.data, expiryMs: epochMillis(table.expiry) })
+        .select({ data: table.data, expiryMs: epochMillis(table.expiry).as('expiryMs') })
         .from(table)
         .where(and(eq(table.token, token), live)),
     ),
     // The finds of many callers in one statement (see find-coalescer.ts): the expiry comes
     // only when a findWithExpiry caller is in the batch, as reading it costs each row.
-    findMany: named(
-      'find_many',
-      db.select({ token: table.token, data: table.data }).from(table).where(and(anyToken, live)),
-    ),
-    findManyWithExpiry: named(
+    findMany: find('find_many', db.select({ token: table.token, data: table.data }).from(table).where(and(anyToken, live))),
+    findManyWithExpiry: find(
       'find_many_with_expiry',
       db
-        .select({ token: table.token, data: table.data, expiryMs: epochMillis(table.expiry) })
+        .select({ token: table.token, data: table.data, expiryMs: epochMillis(table.expiry).as('expiryMs') })
         .from(table)
         .where(and(anyToken, live)),
     ),
@@ -183,6 +183,9 @@ function unnestedColumns(table: SessionsTable): SQL {
 /** Whether a sessions table was defined with `owner: true`. */
 const hasOwnerColumn = (table: SessionsTable): table is OwnedSessionsTable =>
   is((table as Partial<OwnedSessionsTable>).owner, PgColumn);
+
+/** A select that resolves to rows of `Row` and can be prepared as a find. */
+type SelectQuery<Row> = PromiseLike<Row[]> & { toSQL(): Query; prepare(name: string): FindStatement<Row> };
 
 type Named = <Q extends { toSQL(): { sql: string }; prepare(name: string): unknown }>(op: string, query: Q) => ReturnType<Q['prepare']>;
 
