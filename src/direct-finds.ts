@@ -6,9 +6,9 @@
  * session store makes most, and at one to four callers those layers cost about a tenth of
  * the process's CPU per find.
  *
- * Only for a node-postgres database made with neither a drizzle logger nor a cache: a logger
- * would miss these statements, and a cache must never answer a find. Every other database
- * (postgres.js, PGlite, Neon, a transaction) runs them through drizzle.
+ * Only for a node-postgres database made with neither a drizzle logger nor a cache, whose
+ * user would expect them to see every statement. Every other database (postgres.js, PGlite,
+ * Neon, a transaction) runs them through drizzle.
  */
 import { entityKind, fillPlaceholders, is, NoopLogger, type Query } from 'drizzle-orm';
 import type { SessionDatabase } from './statements.js';
