@@ -1,7 +1,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
 import { ExpressSessionStore } from '../src/express.js';
 import { PGStore } from '../src/index.js';
-import type pg from 'pg';
 import { sessionStoreSubject, type Subject } from './subjects.js';
 
 /** ExpressSessionStore with its defaults, over a PGStore. */

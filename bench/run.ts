@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- --json FILE] [--scale] [--seconds S] [--rounds R] [--sweep 1,4,128] [--only 'find hit,save']
  *
- * One run, one database, the same pool size and concurrency for every subject: raw pg
+ * One run, one database, one pool and the same concurrency for every subject: raw pg
  * with prepared statements (the floor), connect-pg-simple, PGStore and
  * ExpressSessionStore. Subjects take turns in a rotating order, round by round, so drift
  * in a noisy machine does not favour one. Only ratios within one run mean anything.
