@@ -6,9 +6,10 @@
  * session store makes most, and at one to four callers those layers cost about a tenth of
  * the process's CPU per find.
  *
- * Only for a node-postgres database made with neither a drizzle logger nor a cache, whose
- * user would expect them to see every statement. Every other database (postgres.js, PGlite,
- * Neon, a transaction) runs them through drizzle.
+ * Only for a node-postgres database made without a drizzle logger, whose user expects it to
+ * see every statement. (A drizzle cache changes nothing: the store's selects never use one,
+ * see `uncached`.) Every other database (postgres.js, PGlite, Neon, a transaction) runs them
+ * through drizzle.
  */
 import { entityKind, fillPlaceholders, is, NoopLogger, type Query } from 'drizzle-orm';
 import type { SessionDatabase } from './statements.js';
@@ -26,7 +27,6 @@ interface NodePostgresClient {
 /** What the store reads of a drizzle node-postgres database, all of it optional. */
 interface DatabaseInternals {
   $client?: Partial<NodePostgresClient>;
-  $cache?: unknown;
   session?: { logger?: unknown };
 }
 
@@ -40,7 +40,7 @@ export function directFinds(db: SessionDatabase): (<Row>(query: { toSQL(): Query
   const kind = (db.constructor as { [entityKind]?: string })[entityKind];
   const client = internals.$client;
   if (kind !== 'NodePgDatabase' || typeof client?.query !== 'function') return undefined;
-  if (internals.$cache !== undefined || !is(internals.session?.logger, NoopLogger)) return undefined;
+  if (!is(internals.session?.logger, NoopLogger)) return undefined;
   const pg = client as NodePostgresClient;
   return <Row>(query: { toSQL(): Query }, name: string | undefined) => {
     const { sql: text, params } = query.toSQL();

@@ -58,11 +58,11 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
     prepare ? `drizzle_pgstore_${op}_${createHash('sha256').update(query.toSQL().sql).digest('hex').slice(0, 20)}` : undefined;
   // drizzle runs a query unnamed (unprepared) when its name is undefined, on every
   // driver; its types only admit strings.
-  const named: Named = (op, query) => query.prepare(nameOf(op, query) as string) as ReturnType<(typeof query)['prepare']>;
+  const named: Named = (op, query) => uncached(query).prepare(nameOf(op, query) as string) as ReturnType<(typeof query)['prepare']>;
   // The finds, straight through node-postgres where that loses nothing (see direct-finds.ts).
   const direct = directFinds(db);
   const find = <Row>(op: string, query: SelectQuery<Row>): FindStatement<Row> =>
-    direct ? direct<Row>(query, nameOf(op, query)) : query.prepare(nameOf(op, query) as string);
+    direct ? direct<Row>(query, nameOf(op, query)) : uncached(query).prepare(nameOf(op, query) as string);
 
   return {
     owner: hasOwnerColumn(table) ? buildOwnerStatements(db, table, named) : undefined,
@@ -183,6 +183,18 @@ function unnestedColumns(table: SessionsTable): SQL {
 /** Whether a sessions table was defined with `owner: true`. */
 const hasOwnerColumn = (table: SessionsTable): table is OwnedSessionsTable =>
   is((table as Partial<OwnedSessionsTable>).owner, PgColumn);
+
+/**
+ * The query, kept out of any drizzle cache the database was made with. A cache must never
+ * answer the store: with drizzle's `global` strategy every select is cached, so a session
+ * signed out, changed or expired since (by another instance, which the cache does not hear
+ * of) would still be found, and cleanup would count from the cache instead of deleting.
+ * Selects opt out; inserts, updates and deletes have nothing to cache.
+ */
+export function uncached<Q>(query: Q): Q {
+  const select = query as { $withCache?: (config: false) => Q };
+  return typeof select.$withCache === 'function' ? select.$withCache(false) : query;
+}
 
 /** A select that resolves to rows of `Row` and can be prepared as a find. */
 type SelectQuery<Row> = PromiseLike<Row[]> & { toSQL(): Query; prepare(name: string): FindStatement<Row> };

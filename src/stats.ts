@@ -48,7 +48,8 @@ export async function sessionStats(db: SessionDatabase, table: SessionsTable = s
       oldestExpiry: expiryDate(sql`min(${table.expiry})`),
       newestExpiry: expiryDate(sql`max(${table.expiry})`),
     })
-    .from(table);
+    .from(table)
+    .$withCache(false);
   // An aggregate without GROUP BY always yields one row.
   return row!;
 }
