@@ -2,7 +2,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PGStore } from '../src/index.js';
-import { openNodePostgres, type Backend } from './support/backends.js';
+import { databaseUrl, openNodePostgres, type Backend } from './support/backends.js';
 import { StatementLog } from './support/counting-db.js';
 import { insertRows } from './support/sql.js';
 
@@ -14,7 +14,7 @@ type SentQuery = { name?: string; text: string; types?: unknown };
  * wrapper around the real driver, so every query still reaches PostgreSQL.
  */
 function recordingPool(backend: Backend): { pool: pg.Pool; sent: SentQuery[] } {
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4, options: `-c search_path=${backend.schema}` });
+  const pool = new pg.Pool({ connectionString: databaseUrl(), max: 4, options: `-c search_path=${backend.schema}` });
   const sent: SentQuery[] = [];
   const query = pool.query.bind(pool) as (config: SentQuery) => Promise<unknown>;
   Object.assign(pool, {

@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGStore, sessionStats } from '../src/index.js';
-import { openNodePostgres, type Backend } from './support/backends.js';
+import { databaseUrl, openNodePostgres, type Backend } from './support/backends.js';
 import { insertRows } from './support/sql.js';
 import { bytes, inOneHour } from './support/values.js';
 
@@ -28,7 +28,7 @@ describe('a drizzle cache on the database', () => {
   let pool: pg.Pool;
   beforeAll(async () => {
     backend = await openNodePostgres();
-    pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4, options: `-c search_path=${backend.schema}` });
+    pool = new pg.Pool({ connectionString: databaseUrl(), max: 4, options: `-c search_path=${backend.schema}` });
   });
   afterAll(async () => {
     await pool?.end();
