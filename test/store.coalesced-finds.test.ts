@@ -3,9 +3,9 @@ import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { hashToken, PGStore, StoreQueryError, type PGStoreOptions, type SessionDatabase } from '../src/index.js';
+import { hashToken, PGStore, StoreQueryError, type SessionDatabase } from '../src/index.js';
 import { BACKENDS, databaseUrl, openNodePostgres, type Backend } from './support/backends.js';
-import { countingDb, MANY_TOKENS, ONE_TOKEN_FIND, StatementLog } from './support/counting-db.js';
+import { countedStores, MANY_TOKENS, ONE_TOKEN_FIND, StatementLog } from './support/counting-db.js';
 import { insertRows } from './support/sql.js';
 
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? new TextDecoder().decode(bytes) : bytes);
@@ -15,15 +15,8 @@ const CALLERS = 32;
 
 describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
   let backend: Backend;
-  let log: StatementLog;
-  const stores: PGStore[] = [];
-  const newStore = (options: PGStoreOptions = {}) => {
-    const counted = countingDb(backend);
-    log = counted.log;
-    const store = new PGStore(counted.db, { cleanupInterval: 0, ...options });
-    stores.push(store);
-    return store;
-  };
+  const counted = countedStores(() => backend);
+  const newStore = counted.open;
 
   beforeAll(async () => {
     backend = await open();
@@ -35,9 +28,7 @@ describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
     await insertRows(backend, 'sessions', 20, 3600, 'live');
     await insertRows(backend, 'sessions', 5, -60, 'dead');
   });
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
+  afterEach(() => counted.closeAll());
 
   /** Live, expired, missing and duplicate tokens, in one list. */
   const mixedTokens = () =>
@@ -48,9 +39,9 @@ describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
     const store = newStore();
     expect(text(await store.find('live3'))).toBe('data 3');
     expect(await store.find('missing')).toBeNull();
-    expect(log.statements).toHaveLength(2);
-    expect(log.matching(ONE_TOKEN_FIND)).toHaveLength(2);
-    expect(log.matching(MANY_TOKENS)).toHaveLength(0);
+    expect(counted.log.statements).toHaveLength(2);
+    expect(counted.log.matching(ONE_TOKEN_FIND)).toHaveLength(2);
+    expect(counted.log.matching(MANY_TOKENS)).toHaveLength(0);
   });
 
   it('answers concurrent finds of live, expired, missing and duplicate tokens each rightly, in fewer statements', async () => {
@@ -58,8 +49,8 @@ describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
     const tokens = mixedTokens();
     const found = await Promise.all(tokens.map((token) => store.find(token)));
     expect(found.map(text)).toEqual(tokens.map(expected));
-    expect(log.statements.length).toBeLessThanOrEqual(4);
-    expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
+    expect(counted.log.statements.length).toBeLessThanOrEqual(4);
+    expect(counted.log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
   });
 
   it('gives findWithExpiry callers in a batch the expiry the row has', async () => {
@@ -81,22 +72,22 @@ describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
     expect(withExpiry?.expiry.getTime()).toBe(Number(row!.ms));
     expect(missing).toBeNull();
     expect(others.map(text)).toEqual(['data 3', 'data 4', 'data 5']);
-    expect(log.matching(MANY_TOKENS)).toHaveLength(2);
-    expect(log.matching(ONE_TOKEN_FIND)).toHaveLength(0);
+    expect(counted.log.matching(MANY_TOKENS)).toHaveLength(2);
+    expect(counted.log.matching(ONE_TOKEN_FIND)).toHaveLength(0);
   });
 
   it('sends each of four finds at once alone: merging so few would only make each wait for the others', async () => {
     const store = newStore();
     const found = await Promise.all(['live1', 'live2', 'dead1', 'missing'].map((token) => store.find(token)));
     expect(found.map(text)).toEqual(['data 1', 'data 2', null, null]);
-    expect(log.matching(ONE_TOKEN_FIND)).toHaveLength(4);
-    expect(log.matching(MANY_TOKENS)).toHaveLength(0);
+    expect(counted.log.matching(ONE_TOKEN_FIND)).toHaveLength(4);
+    expect(counted.log.matching(MANY_TOKENS)).toHaveLength(0);
   });
 
   it('gives each caller of a duplicate token bytes of its own', async () => {
     const store = newStore();
     const found = await Promise.all(Array.from({ length: 8 }, () => store.find('live7')));
-    expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
+    expect(counted.log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
     found[0]![0] = 0;
     found[1]!.fill(1);
     for (const other of found.slice(2)) expect(text(other)).toBe('data 7');
@@ -125,7 +116,7 @@ describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
       loading = false;
       await load;
     }
-    expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
+    expect(counted.log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
   });
 
   it('keys a batch by token hashes with hashTokens', async () => {
@@ -133,7 +124,7 @@ describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
     await Promise.all(['h1', 'h2', 'h3'].map((token) => store.save(token, bytes(token), inOneHour())));
     const found = await Promise.all(['h1', 'h2', 'h3', 'live1', 'h2'].map((token) => store.find(token)));
     expect(found.map(text)).toEqual(['h1', 'h2', 'h3', null, 'h2']);
-    expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
+    expect(counted.log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
     const keys = await backend.query<{ token: string }>(`SELECT token FROM sessions WHERE token = $1`, [hashToken('h2')]);
     expect(keys).toHaveLength(1);
   });
@@ -142,16 +133,16 @@ describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
     const store = newStore({ preparedStatements: false });
     const tokens = mixedTokens();
     expect((await Promise.all(tokens.map((token) => store.find(token)))).map(text)).toEqual(tokens.map(expected));
-    expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
-    expect(log.statements.length).toBeLessThan(CALLERS);
+    expect(counted.log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
+    expect(counted.log.statements.length).toBeLessThan(CALLERS);
   });
 
   it('sends one statement per find with coalesceFinds: false', async () => {
     const store = newStore({ coalesceFinds: false });
     const tokens = mixedTokens();
     expect((await Promise.all(tokens.map((token) => store.find(token)))).map(text)).toEqual(tokens.map(expected));
-    expect(log.statements).toHaveLength(CALLERS);
-    expect(log.matching(MANY_TOKENS)).toHaveLength(0);
+    expect(counted.log.statements).toHaveLength(CALLERS);
+    expect(counted.log.matching(MANY_TOKENS)).toHaveLength(0);
   });
 
   it('refuses a coalesceFinds that is not a boolean, naming it', () => {
@@ -170,7 +161,7 @@ describe.each(BACKENDS)('coalesced finds on $name', ({ open }) => {
     } finally {
       await backend.query('ALTER TABLE sessions_away RENAME TO sessions');
     }
-    expect(log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
+    expect(counted.log.matching(MANY_TOKENS).length).toBeGreaterThan(0);
     outcomes.forEach((outcome, i) => {
       expect(outcome.status).toBe('rejected');
       const error = (outcome as PromiseRejectedResult).reason as StoreQueryError;

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { hashToken, PGStore, StoreQueryError, type PGStoreOptions } from '../src/index.js';
+import { hashToken, PGStore } from '../src/index.js';
 import { BACKENDS, databaseUrl, openNodePostgres, openPostgresJs, type Backend } from './support/backends.js';
-import { countingDb, StatementLog } from './support/counting-db.js';
+import { countedStores, countingDb, triggerRejections } from './support/counting-db.js';
 import { addOwnerColumn, ownedSessions } from './support/owned-sessions.js';
 import { bytes, inOneHour } from './support/values.js';
 
@@ -22,15 +22,8 @@ const expiryOf = (i: number) => new Date(EXPIRY_BASE + i * 1001 + 7);
 
 describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
   let backend: Backend;
-  let log: StatementLog;
-  const stores: PGStore[] = [];
-  const newStore = (options: PGStoreOptions = {}) => {
-    const counted = countingDb(backend);
-    log = counted.log;
-    const store = new PGStore(counted.db, { cleanupInterval: 0, ...options });
-    stores.push(store);
-    return store;
-  };
+  const counted = countedStores(() => backend);
+  const newStore = counted.open;
   /** The stored data and expiry (epoch ms) of a row, by its key. */
   const row = async (key: string) =>
     (
@@ -47,16 +40,14 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
   });
   afterAll(() => backend?.close());
   beforeEach(() => backend.query('TRUNCATE sessions'));
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
+  afterEach(() => counted.closeAll());
 
   it('sends a lone save at once, through the single-row statement', async () => {
     const store = newStore();
     await store.save('alone', bytes('one'), inOneHour());
     await store.save('alone', bytes('two'), inOneHour());
-    expect(log.statements).toHaveLength(2);
-    expect(log.matching(ONE_ROW_SAVE)).toHaveLength(2);
+    expect(counted.log.statements).toHaveLength(2);
+    expect(counted.log.matching(ONE_ROW_SAVE)).toHaveLength(2);
     expect(text(await store.find('alone'))).toBe('two');
   });
 
@@ -64,8 +55,8 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
     const store = newStore();
     const tokens = Array.from({ length: CALLERS }, (_, i) => `token-${i}-"\\{,}`);
     await Promise.all(tokens.map((token, i) => store.save(token, i === 3 ? new Uint8Array(0) : awkward(i), expiryOf(i))));
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
-    expect(log.statements.length).toBeLessThanOrEqual(4);
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    expect(counted.log.statements.length).toBeLessThanOrEqual(4);
     for (const [i, token] of tokens.entries()) {
       const stored = await row(token);
       expect([...stored!.data]).toEqual(i === 3 ? [] : [...awkward(i)]);
@@ -96,7 +87,7 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
     const edges = [new Date('0001-01-01T00:00:00.000Z'), new Date('9999-12-31T23:59:59.999Z'), new Date('1969-12-31T23:59:59.999Z')];
     const calls = Array.from({ length: 12 }, (_, i) => ({ token: `edge${i}`, expiry: edges[i % 3]! }));
     await Promise.all(calls.map(({ token, expiry }) => store.save(token, bytes(token), expiry)));
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(0);
     for (const { token, expiry } of calls) expect(Number((await row(token))!.ms)).toBe(expiry.getTime());
   });
 
@@ -108,7 +99,7 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
     const calls = Array.from({ length: CALLERS }, (_, i) => (i % 2 || i >= 8 ? `other${i}` : 'twice'));
     const settled = await Promise.allSettled(calls.map((token, i) => store.save(token, bytes(`v${i}`), expiryOf(i))));
     expect(settled.every((outcome) => outcome.status === 'fulfilled')).toBe(true);
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(0);
     const last = calls.lastIndexOf('twice');
     const stored = await row('twice');
     expect(text(stored!.data)).toBe(`v${last}`);
@@ -123,7 +114,7 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
       const order = Array.from({ length: 128 }, (_, i) => shared[(round % 2 ? 127 - i : i * 7) % 16]!);
       await Promise.all(order.map((token, i) => store.save(token, bytes(`r${round} ${i}`), inOneHour())));
     }
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(1);
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(1);
     expect(await store.count()).toBe(16);
   });
 
@@ -145,14 +136,14 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
       loading = false;
       await load;
     }
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(0);
   });
 
   it('keys a batch by token hashes with hashTokens', async () => {
     const store = newStore({ hashTokens: true });
     const tokens = Array.from({ length: 8 }, (_, i) => `h${i}`);
     await Promise.all(tokens.map((token, i) => store.save(token, bytes(`${token} ${i}`), inOneHour())));
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(0);
     expect(text((await row(hashToken('h2')))?.data)).toBe('h2 2');
     expect(await row('h2')).toBeUndefined();
     expect((await Promise.all(['h1', 'h3'].map((token) => store.find(token)))).map(text)).toEqual(['h1 1', 'h3 3']);
@@ -162,7 +153,7 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
     const store = newStore({ table: ownedSessions });
     await store.save('kept', bytes('before'), inOneHour(), { owner: 'alice' });
     await store.save('cleared', bytes('before'), inOneHour(), { owner: 'alice' });
-    log.reset();
+    counted.log.reset();
     await Promise.all([
       store.save('kept', bytes('after'), inOneHour()),
       store.save('new', bytes('new'), inOneHour()),
@@ -170,8 +161,8 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
       store.save('cleared', bytes('after'), inOneHour(), { owner: null }),
       ...Array.from({ length: 8 }, (_, i) => store.save(`plain${i}`, bytes('plain'), inOneHour())),
     ]);
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
-    expect(log.statements.filter((sql) => MANY_ROWS.test(sql) && /owner/.test(sql.split(' select ')[1]!))).toEqual([]);
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    expect(counted.log.statements.filter((sql) => MANY_ROWS.test(sql) && /owner/.test(sql.split(' select ')[1]!))).toEqual([]);
     expect(await row('kept')).toMatchObject({ owner: 'alice' });
     expect(text((await row('kept'))?.data)).toBe('after');
     expect(await row('new')).toMatchObject({ owner: null });
@@ -187,8 +178,8 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
       store.save('big', big, inOneHour()),
       ...Array.from({ length: 16 }, (_, i) => store.save(`small${i}`, awkward(i), inOneHour())),
     ]);
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
-    expect(log.matching(ONE_ROW_SAVE)).toHaveLength(1);
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    expect(counted.log.matching(ONE_ROW_SAVE)).toHaveLength(1);
     expect(Buffer.compare(Buffer.from((await store.find('big'))!), Buffer.from(big))).toBe(0);
     expect([...(await store.find('small15'))!]).toEqual([...awkward(15)]);
   });
@@ -196,16 +187,16 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
   it('coalesces with prepared statements off, as behind PgBouncer', async () => {
     const store = newStore({ preparedStatements: false });
     await Promise.all(Array.from({ length: CALLERS }, (_, i) => store.save(`np${i}`, awkward(i), expiryOf(i))));
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
-    expect(log.statements.length).toBeLessThan(CALLERS);
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    expect(counted.log.statements.length).toBeLessThan(CALLERS);
     expect([...(await store.find('np9'))!]).toEqual([...awkward(9)]);
   });
 
   it('sends one statement per save with coalesceSaves: false', async () => {
     const store = newStore({ coalesceSaves: false });
     await Promise.all(Array.from({ length: CALLERS }, (_, i) => store.save(`off${i}`, bytes('x'), inOneHour())));
-    expect(log.statements).toHaveLength(CALLERS);
-    expect(log.matching(MANY_ROWS)).toHaveLength(0);
+    expect(counted.log.statements).toHaveLength(CALLERS);
+    expect(counted.log.matching(MANY_ROWS)).toHaveLength(0);
     expect(await store.count()).toBe(CALLERS);
   });
 
@@ -247,15 +238,8 @@ describe.each(BACKENDS)('coalesced saves on $name', ({ open }) => {
       await backend.query('DROP TRIGGER refuse_poison ON sessions');
       await backend.query('DROP FUNCTION refuse_poison()');
     }
-    expect(log.matching(MANY_ROWS).length).toBeGreaterThan(0);
-    const rejected = settled.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    expect(rejected.length).toBeGreaterThan(1);
-    for (const { reason } of rejected) {
-      const error = reason as StoreQueryError;
-      expect(error).toBeInstanceOf(StoreQueryError);
-      expect(error.method).toBe('save');
-      expect(error.code).toBe('P0001');
-      const shown = `${error.message}\n${error.stack}\n${error.cause.message}\n${error.cause.stack}`;
+    expect(counted.log.matching(MANY_ROWS).length).toBeGreaterThan(0);
+    for (const shown of triggerRejections(settled, 'save')) {
       expect(shown).toContain('refused [redacted] with [redacted] ([redacted])');
       for (const secret of tokens) expect(shown).not.toContain(secret);
       for (const bytesOf of data) {

@@ -5,7 +5,8 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import pg from 'pg';
 import type postgres from 'postgres';
-import type { SessionDatabase } from '../../src/index.js';
+import { expect } from 'vitest';
+import { PGStore, StoreQueryError, type PGStoreOptions, type SessionDatabase } from '../../src/index.js';
 import type { Backend } from './backends.js';
 
 /** Every statement drizzle sent through a {@link countingDb}, in order: its SQL text. */
@@ -47,3 +48,43 @@ export function countingDb(backend: Backend): { db: SessionDatabase; log: Statem
 export const MANY_TOKENS = /= any\(/;
 /** A find of one token (the plain find, or the one that also reads the expiry). */
 export const ONE_TOKEN_FIND = /^select "data".* where \("sessions"\."token" = \$1 and/;
+
+/**
+ * Stores over a {@link countingDb} of the backend: `open` makes one (cleanup off) and points
+ * `log` at its statements; `closeAll` closes every store made, for an `afterEach`.
+ */
+export function countedStores(backend: () => Backend) {
+  const stores: PGStore[] = [];
+  let log = new StatementLog();
+  return {
+    /** The statements of the store opened last. */
+    get log(): StatementLog {
+      return log;
+    },
+    open(options: PGStoreOptions = {}): PGStore {
+      const counted = countingDb(backend());
+      log = counted.log;
+      const store = new PGStore(counted.db, { cleanupInterval: 0, ...options });
+      stores.push(store);
+      return store;
+    },
+    closeAll: () => Promise.all(stores.splice(0).map((store) => store.close())),
+  };
+}
+
+/**
+ * The rejections of a batch a trigger failed: asserts that more than one caller was refused,
+ * each with a StoreQueryError of `method` and the trigger's SQLSTATE, and gives what each
+ * error shows (messages and stacks, its own and its cause's), to search for secrets.
+ */
+export function triggerRejections(settled: readonly PromiseSettledResult<unknown>[], method: string): string[] {
+  const rejected = settled.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  expect(rejected.length).toBeGreaterThan(1);
+  return rejected.map(({ reason }) => {
+    const error = reason as StoreQueryError;
+    expect(error).toBeInstanceOf(StoreQueryError);
+    expect(error.method).toBe(method);
+    expect(error.code).toBe('P0001');
+    return `${error.message}\n${error.stack}\n${error.cause.message}\n${error.cause.stack}`;
+  });
+}
