@@ -1,6 +1,6 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import { ExpressSessionStore } from '../src/express.js';
+import { ExpressSessionStore } from '../src/express/index.js';
 import { PGStore } from '../src/index.js';
 import { sessionStoreSubject, type Subject } from './subjects.js';
 

@@ -1,4 +1,4 @@
-export { PGStore, type PGStoreOptions, type DeleteExpiredOptions } from './store.js';
+export { PGStore, type PGStoreOptions, type DeleteExpiredOptions } from './store/pg-store.js';
 export type {
   DeleteOwnerOptions,
   OwnedSession,
@@ -8,7 +8,7 @@ export type {
   SessionWithExpiry,
   TouchOptions,
 } from './session-store.js';
-export type { CleanupRun, CleanupStatus } from './cleanup.js';
+export type { CleanupRun, CleanupStatus } from './store/cleanup.js';
 export { hashToken } from './token-hash.js';
 export { StoreClosedError, StoreQueryError, type DriverErrorSummary } from './errors.js';
 export {
@@ -19,8 +19,8 @@ export {
   type SessionsTableOptions,
 } from './schema.js';
 export { migrations, ownerMigrations } from './migrations.js';
-export type { SessionDatabase } from './statements.js';
-export { sessionStats, type SessionStats } from './stats.js';
+export type { SessionDatabase } from './database.js';
+export { sessionStats, type SessionStats } from './store/stats.js';
 export { SessionManager, SessionConflictError, type SessionHandler, type SessionManagerOptions } from './manager/manager.js';
 export { Session, type SessionStatus } from './manager/session.js';
 export type { SessionCookieOptions } from './manager/cookie.js';

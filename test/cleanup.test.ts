@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CleanupScheduler, type CleanupSchedulerOptions } from '../src/cleanup.js';
+import { CleanupScheduler, type CleanupSchedulerOptions } from '../src/store/cleanup.js';
 
 /** A run that stays in flight until released, counting how many are in flight at once. */
 function controllableRun() {

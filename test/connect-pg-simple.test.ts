@@ -4,7 +4,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import session from 'express-session';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExpressSessionStore } from '../src/express.js';
+import { ExpressSessionStore } from '../src/express/index.js';
 import { hashToken, PGStore } from '../src/index.js';
 import { databaseUrl, openNodePostgres, type Backend } from './support/backends.js';
 import { createConnectPgSimpleTable } from './support/connect-pg-simple.js';

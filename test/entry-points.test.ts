@@ -109,7 +109,7 @@ describe('entry points', () => {
   it('drizzle-pgstore/express resolves through the package exports to a Store subclass', async () => {
     const require = createRequire(import.meta.url);
     const { Store } = require('express-session') as typeof import('express-session');
-    expect(import.meta.resolve('drizzle-pgstore/express')).toMatch(/\/dist\/express\.js$/);
+    expect(import.meta.resolve('drizzle-pgstore/express')).toMatch(/\/dist\/express\/index\.js$/);
     // A specifier in a variable, so typecheck does not need dist/ to exist.
     const specifier = 'drizzle-pgstore/express';
     const { ExpressSessionStore } = (await import(specifier)) as { ExpressSessionStore: { prototype: object } };

@@ -4,7 +4,7 @@ import { format } from 'node:util';
 import express from 'express';
 import session from 'express-session';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ExpressSessionStore } from '../src/express.js';
+import { ExpressSessionStore } from '../src/express/index.js';
 import { hashToken, PGStore } from '../src/index.js';
 import { BACKENDS, type Backend } from './support/backends.js';
 import { CookieClient } from './support/cookie-client.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import session from 'express-session';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExpressSessionStore } from '../src/express.js';
+import { ExpressSessionStore } from '../src/express/index.js';
 import { PGStore } from '../src/index.js';
 import { BACKENDS } from './support/backends.js';
 import { openOwnedSessions, type OwnedSessionsBackend } from './support/owned-sessions.js';

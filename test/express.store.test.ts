@@ -1,6 +1,6 @@
 import type { SessionData } from 'express-session';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../src/express.js';
+import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../src/express/index.js';
 import { PGStore, StoreClosedError } from '../src/index.js';
 import { openPglite, type Backend } from './support/backends.js';
 import { expectNoSecret, secretSession } from './support/secrets.js';

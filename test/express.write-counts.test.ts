@@ -2,7 +2,7 @@ import connectPgSimple from 'connect-pg-simple';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import session from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../src/express.js';
+import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../src/express/index.js';
 import { PGStore } from '../src/index.js';
 import { createConnectPgSimpleTable } from './support/connect-pg-simple.js';
 import { CookieClient } from './support/cookie-client.js';

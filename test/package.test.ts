@@ -51,7 +51,7 @@ function report(result: CommandResult): Record<string, unknown> {
 
 describe('the packed tarball', () => {
   it('holds what prepare built: both formats of every entry point, with types, and the command', () => {
-    for (const entry of ['index', 'express', 'schema']) {
+    for (const entry of ['index', 'express/index', 'integrations/hono', 'integrations/react-router', 'schema']) {
       for (const extension of ['.js', '.d.ts', '.cjs', '.d.cts']) expect(packed.files).toContain(`dist/${entry}${extension}`);
     }
     expect(packed.files).toContain('dist/cli/main.js');
@@ -93,12 +93,12 @@ describe('an app that installed the tarball', { timeout: 120_000 }, () => {
       migrationsTable: '__drizzle_pgstore_migrations',
     });
     expect(esm.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
-    expect(esm.resolved).toEqual(['index.js', 'express.js', 'schema.js'].map(builtFile));
+    expect(esm.resolved).toEqual(['index.js', 'express/index.js', 'schema.js'].map(builtFile));
 
     const cjs = report(await app.node('save-find.cjs', [dir]));
     expect(cjs).toMatchObject({ found: 'saved through CommonJS', expressUser: 'CommonJS', isExpressStore: true, mainLoadedExpressSession: false });
     expect(cjs.tableColumns).toEqual(expect.arrayContaining(['token', 'data', 'expiry']));
-    expect(cjs.resolved).toEqual(['index.cjs', 'express.cjs', 'schema.cjs'].map(builtFile));
+    expect(cjs.resolved).toEqual(['index.cjs', 'express/index.cjs', 'schema.cjs'].map(builtFile));
     expect(cjs.migrations).toEqual(esm.migrations);
 
     const stats = await app.npx(['drizzle-pgstore', 'stats', '--pglite', dir, '--json']);

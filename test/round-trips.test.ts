@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExpressSessionStore } from '../src/express.js';
+import { ExpressSessionStore } from '../src/express/index.js';
 import { PGStore, SessionManager } from '../src/index.js';
 import { openNodePostgres, openPglite, openPostgresJs, type Backend } from './support/backends.js';
 import { CookieClient } from './support/cookie-client.js';

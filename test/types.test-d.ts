@@ -4,8 +4,8 @@ import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { MigrationConfig } from 'drizzle-orm/migrator';
 import { pgTable, serial } from 'drizzle-orm/pg-core';
 import { describe, expectTypeOf, it } from 'vitest';
-import type * as expressEntry from '../src/express.js';
-import { ExpressSessionStore, type ExpressSessionStoreOptions, type SessionSerializer } from '../src/express.js';
+import type * as expressEntry from '../src/express/index.js';
+import { ExpressSessionStore, type ExpressSessionStoreOptions, type SessionSerializer } from '../src/express/index.js';
 import type * as mainEntry from '../src/index.js';
 import {
   defineSessionsTable,
@@ -31,10 +31,10 @@ import {
 } from '../src/index.js';
 import type * as schemaEntry from '../src/schema.js';
 import type { SessionManager } from '../src/index.js';
-import type * as honoEntry from '../src/hono.js';
-import type { SessionEnv } from '../src/hono.js';
-import type * as reactRouterEntry from '../src/react-router.js';
-import type { PGSessionStorageOptions } from '../src/react-router.js';
+import type * as honoEntry from '../src/integrations/hono.js';
+import type { SessionEnv } from '../src/integrations/hono.js';
+import type * as reactRouterEntry from '../src/integrations/react-router.js';
+import type { PGSessionStorageOptions } from '../src/integrations/react-router.js';
 import type {
   SessionCodec,
   SessionCookieOptions,
@@ -55,15 +55,15 @@ import type { DEFAULT_MAX_DATA_BYTES } from '../src/index.js';
 // @ts-expect-error a general column type the package does not own
 import type { bytea } from '../src/index.js';
 // @ts-expect-error internal
-import type { SessionCallback } from '../src/express.js';
+import type { SessionCallback } from '../src/express/index.js';
 // @ts-expect-error internal
-import type { DEFAULT_TTL_SECONDS } from '../src/express.js';
+import type { DEFAULT_TTL_SECONDS } from '../src/express/index.js';
 // @ts-expect-error internal
-import type { DEFAULT_TOUCH_AFTER_SECONDS } from '../src/express.js';
+import type { DEFAULT_TOUCH_AFTER_SECONDS } from '../src/express/index.js';
 // @ts-expect-error internal
-import type { reportUnreadableSession } from '../src/express.js';
+import type { reportUnreadableSession } from '../src/express/index.js';
 // @ts-expect-error import it from express-session
-import type { SessionData } from '../src/express.js';
+import type { SessionData } from '../src/express/index.js';
 
 /** The type-only exports an app may name, so that dropping one fails the typecheck. */
 export type PublicTypes = [

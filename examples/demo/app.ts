@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import session from 'express-session';
-import { ExpressSessionStore } from '../../src/express.js';
+import { ExpressSessionStore } from '../../src/express/index.js';
 import { sessionStats, type PGStore, type SessionDatabase } from '../../src/index.js';
 import { crossOriginReason, formTokenField, isExpectedToken, newFormToken, SignInTokens } from './csrf.js';
 import { homePage, noticePage, signInPage, statusPage, stylesheet } from './pages.js';

@@ -1,4 +1,4 @@
-import { PGStore } from '../store.js';
+import { PGStore } from '../store/pg-store.js';
 import { databaseHelp, databaseOptions, databaseTarget, integerOption, parseOptions, tableHelp, tableOption, tableOptions } from './args.js';
 import { openDatabase } from './database.js';
 import { explainMissingTable } from './missing-table.js';

@@ -6,7 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { defineSessionsTable, type SessionsTable } from '../schema.js';
-import { deleteExpiredBatchQuery, type SessionDatabase } from '../statements.js';
+import type { SessionDatabase } from '../database.js';
+import { deleteExpiredBatchQuery } from '../store/statements.js';
 
 /** pg_cron is missing or unusable here; the message says what to install or set. */
 export class CronUnavailableError extends Error {

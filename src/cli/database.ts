@@ -1,7 +1,7 @@
 import type { MigrationConfig } from 'drizzle-orm/migrator';
 import { reasonOf } from '../error-text.js';
 import { migrations, ownerMigrations } from '../migrations.js';
-import type { SessionDatabase } from '../statements.js';
+import type { SessionDatabase } from '../database.js';
 import { describeDatabaseUrl, hidePasswords, parseDatabaseUrl } from './database-url.js';
 import { claimPgliteFolder } from './pglite-folder.js';
 import { ensureShippedTable, runShippedStatements } from './shipped-table.js';

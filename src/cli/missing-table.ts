@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { SessionDatabase } from '../statements.js';
+import type { SessionDatabase } from '../database.js';
 import { shellCommand } from './shell.js';
 
 /** The table a command needs is not there; the message says what makes it. */

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles, type MigrationConfig } from 'drizzle-orm/migrator';
-import type { SessionDatabase } from '../statements.js';
+import type { SessionDatabase } from '../database.js';
 
 /**
  * Makes the shipped sessions table again when the migration history records it but the

@@ -1,5 +1,5 @@
 import { oneLine } from '../error-text.js';
-import { sessionStats } from '../stats.js';
+import { sessionStats } from '../store/stats.js';
 import { databaseHelp, databaseOptions, databaseTarget, parseOptions, tableHelp, tableOption, tableOptions } from './args.js';
 import { qualify, readJob, type CleanupJob } from './cron-job.js';
 import { openDatabase } from './database.js';

@@ -10,7 +10,7 @@ import { decodeRecord, encodeRecord, UnreadableSessionError } from './record.js'
 import { withSessionCookie } from './response.js';
 import { replay, Session, sessionInternals, type SessionInternals, type SessionRecord, type SessionState } from './session.js';
 import type { SaveOptions, SessionStore } from '../session-store.js';
-import { byStoredKey } from '../store.js';
+import { byStoredKey } from '../store/pg-store.js';
 import { isTokenShaped, newToken } from './token.js';
 
 /**

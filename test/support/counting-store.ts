@@ -1,4 +1,4 @@
-import { ExpressSessionStore } from '../../src/express.js';
+import { ExpressSessionStore } from '../../src/express/index.js';
 
 /** An ExpressSessionStore that counts what the middleware asks of it, and what touch answered. */
 export class CountingStore extends ExpressSessionStore {

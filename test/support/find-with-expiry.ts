@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sessions, type PGStore, type PGStoreOptions } from '../../src/index.js';
-import { epochMillis } from '../../src/expiry-sql.js';
+import { epochMillis } from '../../src/store/expiry-sql.js';
 import type { Backend } from './backends.js';
 import { databaseNow, sameBytes } from './sql.js';
 import { bytes, inOneHour } from './values.js';

@@ -5,7 +5,7 @@ import fastifySession, { type SessionStore as FastifySessionStore } from '@fasti
 import express from 'express';
 import session from 'express-session';
 import Fastify from 'fastify';
-import type { ExpressSessionStore } from '../../src/express.js';
+import type { ExpressSessionStore } from '../../src/express/index.js';
 
 declare module 'express-session' {
   interface SessionData {

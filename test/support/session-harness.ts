@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../../src/express.js';
+import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../../src/express/index.js';
 import { hashToken, type SessionStore } from '../../src/index.js';
 import { CookieClient } from './cookie-client.js';
 import type { AppSettings, Framework, RunningApp } from './session-apps.js';

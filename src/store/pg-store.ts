@@ -1,6 +1,6 @@
 import { getTableName } from 'drizzle-orm';
 import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError, type CleanupStatus } from './cleanup.js';
-import { StoreClosedError } from './errors.js';
+import { StoreClosedError } from '../errors.js';
 import {
   checkBoolean,
   checkData,
@@ -13,12 +13,12 @@ import {
   checkToken,
   checkTokenToWrite,
   withinExpiryRange,
-} from './input.js';
+} from '../input.js';
 import { DeleteCoalescer } from './delete-coalescer.js';
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { batchSecrets, queryError, type CallSecrets } from './redaction.js';
 import { MAX_BATCHED_DATA_BYTES, SaveCoalescer } from './save-coalescer.js';
-import { sessions, type SessionsTable } from './schema.js';
+import { sessions, type SessionsTable } from '../schema.js';
 import type {
   DeleteOwnerOptions,
   OwnedSession,
@@ -27,9 +27,10 @@ import type {
   SessionStore,
   SessionWithExpiry,
   TouchOptions,
-} from './session-store.js';
-import { buildStatements, saveManyParams, type SessionDatabase, type Statements } from './statements.js';
-import { hashToken } from './token-hash.js';
+} from '../session-store.js';
+import type { SessionDatabase } from '../database.js';
+import { buildStatements, saveManyParams, type Statements } from './statements.js';
+import { hashToken } from '../token-hash.js';
 
 const firstOrNull = <Row>(rows: Row[]): Row | null => rows[0] ?? null;
 

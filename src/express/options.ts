@@ -3,8 +3,8 @@
  * mistake fails at start-up, not on the first request.
  */
 import type { SessionData } from 'express-session';
-import { oneLine } from './error-text.js';
-import { checkBoolean, checkFunction, checkOptionNames, checkRange, describeValue, type NumberRange } from './input.js';
+import { oneLine } from '../error-text.js';
+import { checkBoolean, checkFunction, checkOptionNames, checkRange, describeValue, type NumberRange } from '../input.js';
 
 /**
  * Turns a session into text and back. The text is stored as UTF-8 bytes in `data`.

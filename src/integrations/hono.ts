@@ -3,8 +3,8 @@
  * commits it onto the response. Only this entry point (`drizzle-pgstore/hono`) loads Hono.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { SessionManager } from './manager/manager.js';
-import type { Session } from './manager/session.js';
+import type { SessionManager } from '../manager/manager.js';
+import type { Session } from '../manager/session.js';
 
 /**
  * The Hono environment the middleware gives handlers: `c.get('session')`.

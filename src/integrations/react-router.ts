@@ -5,10 +5,10 @@
  * entry point (`drizzle-pgstore/react-router`) loads React Router.
  */
 import { createSessionStorage, type SessionData, type SessionIdStorageStrategy, type SessionStorage } from 'react-router';
-import { jsonCodec } from './manager/codec.js';
-import { isTokenShaped, newToken } from './manager/token.js';
-import { checkFunction, checkOptionNames, checkRange } from './input.js';
-import type { SaveOptions, SessionStore } from './session-store.js';
+import { jsonCodec } from '../manager/codec.js';
+import { isTokenShaped, newToken } from '../manager/token.js';
+import { checkFunction, checkOptionNames, checkRange } from '../input.js';
+import type { SaveOptions, SessionStore } from '../session-store.js';
 
 /**
  * Options of {@link createPGSessionStorage}.

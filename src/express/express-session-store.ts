@@ -1,20 +1,17 @@
 /**
  * The store that express-session and @fastify/session take, over any {@link SessionStore}
- * (a {@link PGStore}, say). Only this entry point (`drizzle-pgstore/express`) loads
- * express-session.
+ * (a {@link PGStore}, say).
  */
 import session from 'express-session';
 import type { SessionData } from 'express-session';
-import { describeValue } from './input.js';
+import { describeValue } from '../input.js';
 import {
   resolveExpressOptions,
   UNREADABLE,
   type ExpressSessionStoreOptions,
   type ResolvedExpressOptions,
-} from './express-options.js';
-import type { SessionStore } from './session-store.js';
-
-export type { ExpressSessionStoreOptions, SessionSerializer } from './express-options.js';
+} from './options.js';
+import type { SessionStore } from '../session-store.js';
 
 /** One of an owner's sessions, as {@link ExpressSessionStore.sessionsOf} lists them. */
 export interface OwnedExpressSession {

@@ -12,7 +12,7 @@
  * through drizzle.
  */
 import { entityKind, fillPlaceholders, is, NoopLogger, type Query } from 'drizzle-orm';
-import type { SessionDatabase } from './statements.js';
+import type { SessionDatabase } from '../database.js';
 
 /** A find ready to run: values by placeholder name in, rows out. */
 export interface FindStatement<Row> {

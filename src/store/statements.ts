@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
 import { and, count, desc, eq, getTableColumns, inArray, is, ne, notBetween, sql, type Query, type SQL } from 'drizzle-orm';
-import { PgColumn, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgColumn } from 'drizzle-orm/pg-core';
+import type { SessionDatabase } from '../database.js';
 import { directFinds, type FindStatement } from './direct-finds.js';
 import { epochMillis, expired, unexpired } from './expiry-sql.js';
-import type { OwnedSessionsTable, SessionsTable } from './schema.js';
-
-/**
- * Any Drizzle PostgreSQL database: node-postgres, postgres.js, PGlite, Neon and the rest.
- *
- * The relational schema the database was made with does not matter to the store, so any
- * is accepted.
- */
-// The schema parameter is invariant, so only `any` admits every app's schema; nothing the
-// store returns is typed by it.
-export type SessionDatabase = PgDatabase<PgQueryResultHKT, any>;
+import type { OwnedSessionsTable, SessionsTable } from '../schema.js';
 
 /** `excluded.<column>`: the value the conflicting INSERT tried to write. */
 const excluded = (column: PgColumn) => sql`excluded.${sql.identifier(column.name)}`;

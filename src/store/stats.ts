@@ -1,8 +1,8 @@
 import { count, not, sql, type SQL } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { epochMillis, unexpired } from './expiry-sql.js';
-import { sessions, type SessionsTable } from './schema.js';
-import type { SessionDatabase } from './statements.js';
+import { sessions, type SessionsTable } from '../schema.js';
+import type { SessionDatabase } from '../database.js';
 
 /** The state of a sessions table, as {@link sessionStats} reads it. */
 export interface SessionStats {

@@ -2,8 +2,8 @@
  * The redaction of driver errors: what a failed query leaves of the driver's error, so
  * that no token, token hash or session data the call knew of can leave the store in it.
  */
-import { reasonOf } from './error-text.js';
-import { StoreQueryError, type DriverErrorSummary } from './errors.js';
+import { reasonOf } from '../error-text.js';
+import { StoreQueryError, type DriverErrorSummary } from '../errors.js';
 
 /** The fields of a driver's error that name things, never quote them (see {@link DriverErrorSummary}). */
 const SAFE_FIELDS = [

@@ -1,4 +1,4 @@
-import { oneLine } from './error-text.js';
+import { oneLine } from '../error-text.js';
 
 /** What one cleanup run did. */
 export interface CleanupRun {
