@@ -13,7 +13,10 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
 // A broken idle connection (the database restarting) is reported, never thrown at the process.
 pool.on('error', (error) => console.error(`database: ${error.message}`));
 
-export const manager = new SessionManager<SessionData>(new PGStore(drizzle(pool)), {
+// hashTokens: rows are keyed by the token's SHA-256, so a copy of the table opens no session.
+const store = new PGStore(drizzle(pool), { hashTokens: true });
+
+export const manager = new SessionManager<SessionData>(store, {
   lifetime: 7 * 24 * 3_600_000,
   idleTimeout: 24 * 3_600_000,
   cookie: { name: 'session' },
