@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/index.js';
+import { sessionHandle } from '../../src/integrations/sveltekit.js';
 import { databaseUrl, openNodePostgres, type Backend } from '../support/backends.js';
 import { CookieClient, type Reply } from '../support/cookie-client.js';
 import { installExample, type ExampleApp, type RunningApp } from './support/example-app.js';
-import { addFailingRequests, startNodeBuild } from './support/sveltekit-app.js';
+import { addFailingRequests, NODE_BUILD_WITH_ORIGIN } from './support/sveltekit-app.js';
 
 const PASSWORD = `pw-${randomUUID()}`;
 /** A preference value nothing else contains: session data, which must stay out of the logs. */
@@ -63,7 +64,7 @@ beforeAll(async () => {
   await app.npm(['run', 'build']);
   const database = new URL(databaseUrl());
   database.searchParams.set('options', `-c search_path=${backend.schema}`);
-  server = await startNodeBuild(app, { DATABASE_URL: database.href, DEMO_PASSWORD: PASSWORD });
+  server = await app.start(process.execPath, NODE_BUILD_WITH_ORIGIN, { DATABASE_URL: database.href, DEMO_PASSWORD: PASSWORD });
 });
 
 afterAll(async () => {
@@ -185,5 +186,11 @@ describe('SvelteKit: sessionHandle in a built app on adapter-node', () => {
     for (const reply of replies) for (const secret of secrets) expect(reply.text).not.toContain(secret);
     const logs = server.output();
     for (const secret of [...secrets, DATA_MARKER]) expect(logs).not.toContain(secret);
+  });
+
+  it('refuses to make a hook of anything but a SessionManager, naming what it takes', () => {
+    for (const wrong of [undefined, null, {}, { load() {} }]) {
+      expect(() => sessionHandle(wrong as never)).toThrow(new TypeError('drizzle-pgstore: sessionHandle takes a SessionManager'));
+    }
   });
 });

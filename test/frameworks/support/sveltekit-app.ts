@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { ExampleApp, RunningApp } from './example-app.js';
+import type { ExampleApp } from './example-app.js';
 
 /**
  * Two ways for a request to fail, added to the example's copy before it is built, around
@@ -38,41 +35,13 @@ export const POST: RequestHandler = ({ locals }) => {
   );
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 /**
- * `node build` as adapter-node is deployed: ORIGIN names the address it is reached at
- * (plain HTTP here), which SvelteKit's CSRF check compares each form post's Origin with.
- * installExample's `start` picks the port itself, too late for ORIGIN.
+ * `node build`, with ORIGIN set as adapter-node needs it: the address users reach the app
+ * at (here the port installExample's `start` picked), which SvelteKit's CSRF check compares
+ * each form post's Origin with. Without it adapter-node assumes https, and refuses every
+ * form post that comes over plain HTTP.
  */
-export async function startNodeBuild(app: ExampleApp, env: NodeJS.ProcessEnv): Promise<RunningApp> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['build'], {
-    cwd: app.dir,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let printed = '';
-  child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  // adapter-node prints "Listening on <url>" once the server accepts connections.
-  await new Promise<void>((resolve, reject) => {
-    const listening = () => printed.includes('Listening on') && resolve();
-    child.stdout.on('data', listening);
-    void exited.then(() => reject(new Error(`node build exited before listening:\n${printed}`)));
-  });
-  return { url, output: () => printed, stop };
-}
+export const NODE_BUILD_WITH_ORIGIN = [
+  '-e',
+  "process.env.ORIGIN = `http://${process.env.HOST}:${process.env.PORT}`; import('./build/index.js');",
+];
