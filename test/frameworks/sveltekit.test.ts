@@ -9,7 +9,7 @@ import { sessionHandle } from '../../src/integrations/sveltekit.js';
 import { databaseUrl, openNodePostgres, type Backend } from '../support/backends.js';
 import { CookieClient, type Reply } from '../support/cookie-client.js';
 import { installExample, type ExampleApp, type RunningApp } from './support/example-app.js';
-import { addFailingRequests, NODE_BUILD_WITH_ORIGIN } from './support/sveltekit-app.js';
+import { addTestRoutes, NODE_BUILD_WITH_ORIGIN } from './support/sveltekit-app.js';
 
 const PASSWORD = `pw-${randomUUID()}`;
 /** A preference value nothing else contains: session data, which must stay out of the logs. */
@@ -58,7 +58,7 @@ beforeAll(async () => {
     FOR EACH ROW EXECUTE FUNCTION ${backend.schema}.count_session_write()`);
 
   app = await installExample('sveltekit');
-  await addFailingRequests(app);
+  await addTestRoutes(app);
   // The example's own type check: App.Locals, sequence() and the hook, with SvelteKit's types.
   await app.npm(['run', 'check']);
   await app.npm(['run', 'build']);
@@ -178,6 +178,16 @@ describe('SvelteKit: sessionHandle in a built app on adapter-node', () => {
     expect(await writes()).toBe(before);
     expect(preferencesOn((await ada.get('/')).text)).toEqual({});
     expect(server.output()).toContain('a later hook failed');
+  });
+
+  it('commits a page whose load streams a promise, onto the headers sent before the stream', async () => {
+    const visitorOfStream = visitor();
+    const page = await visitorOfStream.get('/test/streaming');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<p>waiting</p>'); // rendered before the promise settled: a stream
+    expect(page.text).toContain('streamed-at-last');
+    expect(page.setCookies).toHaveLength(1);
+    expect(preferencesOn((await visitorOfStream.get('/')).text)).toEqual({ streamed: 'kept' });
   });
 
   it('shows no token, token hash or password in any page, and no session data in the logs', () => {

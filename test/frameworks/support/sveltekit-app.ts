@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import type { ExampleApp } from './example-app.js';
 
 /**
- * Two ways for a request to fail, added to the example's copy before it is built, around
- * the example's own hooks (kept as they are, under another file name): a hook after them
+ * Routes only the test needs, added to the example's copy before it is built, around the
+ * example's own hooks (kept as they are, under another file name). Two ways for a request
+ * to fail, each setting a preference that must not be kept: a hook after the example's
  * that throws, so `resolve` rejects inside sessionHandle, and an endpoint that throws, which
- * SvelteKit answers with a 500 page. Each sets a preference first, which must not be kept.
+ * SvelteKit answers with a 500 page. And a page whose load streams a promise, set before
+ * the load returns, which must be kept.
  */
-export async function addFailingRequests(app: ExampleApp): Promise<void> {
+export async function addTestRoutes(app: ExampleApp): Promise<void> {
   await rename(join(app.dir, 'src/hooks.server.ts'), join(app.dir, 'src/example-hooks.ts'));
   await writeFile(
     join(app.dir, 'src/hooks.server.ts'),
@@ -31,6 +33,26 @@ export const POST: RequestHandler = ({ locals }) => {
   locals.session.set('pref:from-failing-endpoint', 'lost');
   throw new Error('the endpoint failed');
 };
+`,
+  );
+  await mkdir(join(app.dir, 'src/routes/test/streaming'), { recursive: true });
+  await writeFile(
+    join(app.dir, 'src/routes/test/streaming/+page.server.ts'),
+    `import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = ({ locals }) => {
+  locals.session.set('pref:streamed', 'kept');
+  return { later: new Promise<string>((resolve) => setTimeout(() => resolve('streamed-at-last'), 300)) };
+};
+`,
+  );
+  await writeFile(
+    join(app.dir, 'src/routes/test/streaming/+page.svelte'),
+    `<script lang="ts">
+  let { data } = $props();
+</script>
+
+{#await data.later}<p>waiting</p>{:then text}<p>{text}</p>{/await}
 `,
   );
 }
