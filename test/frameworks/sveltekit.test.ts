@@ -50,6 +50,10 @@ const preferencesOn = (page: string) => Object.fromEntries([...page.matchAll(/<l
 const signedInAs = (page: string) => /Signed in as <strong>([^<]+)<\/strong>/.exec(page)?.[1] ?? null;
 
 beforeAll(async () => {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 17)) {
+    throw new Error(`SvelteKit 3 needs Node 22.17 or later, this is ${process.version}: run npm run test:frameworks on Node 24`);
+  }
   backend = await openNodePostgres();
   await backend.query(`CREATE TABLE ${backend.schema}.session_writes (op text NOT NULL)`);
   await backend.query(`CREATE FUNCTION ${backend.schema}.count_session_write() RETURNS trigger LANGUAGE plpgsql AS $$
