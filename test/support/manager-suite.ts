@@ -115,6 +115,25 @@ export function describeManagerContract(open: OpenBackend) {
     expect(await (await visitor.get('/read')).text()).toBe('undefined');
   });
 
+  it('stores set(k, undefined) as k removed, and a nested undefined as absent', async () => {
+    const manager = newManager<{ flash: { email?: string | undefined; name: string }; user: string }>();
+    const visitor = new Visitor(
+      manager.handle(async (request, session) => {
+        if (new URL(request.url).pathname === '/set') {
+          session.set('user', 'ada');
+          session.set('flash', { email: undefined, name: 'ada' });
+        } else session.set('user', undefined);
+        return Response.json({ user: session.get('user') ?? null, flash: session.get('flash') ?? null });
+      }),
+    );
+    await visitor.get('/set');
+    const [row] = await backend.query<{ data: Uint8Array }>('SELECT data FROM sessions');
+    expect(JSON.parse(new TextDecoder().decode(row!.data)).values).toStrictEqual({ user: 'ada', flash: { name: 'ada' } });
+    expect(await (await visitor.get('/unset')).json()).toEqual({ user: null, flash: { name: 'ada' } });
+    const [after] = await backend.query<{ data: Uint8Array }>('SELECT data FROM sessions');
+    expect(JSON.parse(new TextDecoder().decode(after!.data)).values).toStrictEqual({ flash: { name: 'ada' } });
+  });
+
   it('renews the token keeping the values; the old token is dead', async () => {
     const manager = newManager<{ visits: number; user: string }>();
     const visitor = new Visitor(counter(manager as never));
