@@ -256,6 +256,31 @@ export function describeManagerContract(open: OpenBackend) {
     });
   }
 
+  it("leaves other adapters' rows in a shared table alone, telling onError once, with no token or data", async () => {
+    const onError = vi.fn();
+    const manager = newManager<{ visits: number }>({ onError });
+    const visitor = new Visitor(counter(manager));
+    await visitor.get();
+    // What express-session, React Router's storage and a damaged row leave in the table.
+    const foreign = {
+      'express-1': `convert_to('{"cookie":{"originalMaxAge":null,"httpOnly":true},"user":"secret-express"}', 'UTF8')`,
+      'react-router-1': `convert_to('{"userId":"secret-rr"}', 'UTF8')`,
+      'damaged-1': `decode('fffe', 'hex')`,
+    };
+    for (const [token, data] of Object.entries(foreign)) {
+      await backend.query(`INSERT INTO sessions (token, data, expiry) VALUES ($1, ${data}, now() + interval '1 hour')`, [token]);
+    }
+    const before = await backend.query('SELECT token, data, expiry FROM sessions ORDER BY token');
+    const seen: number[] = [];
+    await manager.iterate(async (session) => void seen.push(session.get('visits')!));
+    expect(seen).toEqual([1]);
+    expect(onError).toHaveBeenCalledTimes(1);
+    const reported = inspect(onError.mock.calls[0]![0], { depth: Infinity, showHidden: true });
+    expect(reported).toMatch(/iterate left 3 rows alone that are no manager session/);
+    for (const secret of ['secret-express', 'secret-rr', 'express-1', visitor.token!]) expect(reported).not.toContain(secret);
+    expect(await backend.query('SELECT token, data, expiry FROM sessions ORDER BY token')).toEqual(before);
+  });
+
   it('sets the cookie on a response whose headers are immutable', async () => {
     const manager = newManager();
     const visitor = new Visitor(
