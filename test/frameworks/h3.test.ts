@@ -1,6 +1,7 @@
 /**
- * examples/h3, installed from the packed package as a user would, type-checked with its own
- * tsconfig and served by h3 on Node, driven over HTTP.
+ * examples/h3, installed from the packed package as a user would and type-checked with its
+ * own tsconfig, served two ways and driven over HTTP: as a plain h3 2 server on Node
+ * (h3-server.ts), and as the Nitro 3 app it also is, built by `nitro build` (server/).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseUrl, openNodePostgres, type Backend } from '../support/backends.js';
@@ -9,46 +10,59 @@ import { installExample, type ExampleApp, type RunningApp } from './support/exam
 
 let backend: Backend;
 let app: ExampleApp;
-let server: RunningApp;
-/** Every token a response gave: none may show in the server's output. */
-const tokensSeen = new Set<string>();
+const databaseEnv = () => {
+  const url = new URL(databaseUrl());
+  url.searchParams.set('options', `-c search_path=${backend.schema}`);
+  return { DATABASE_URL: url.href };
+};
 
 beforeAll(async () => {
   backend = await openNodePostgres();
   app = await installExample('h3');
   await app.npm(['run', 'typecheck']);
-  const url = new URL(databaseUrl());
-  url.searchParams.set('options', `-c search_path=${backend.schema}`);
-  server = await app.start(process.execPath, ['server.ts'], { DATABASE_URL: url.href });
+  await app.npm(['run', 'build']);
 });
 afterAll(async () => {
-  await server?.stop();
   await app?.remove();
   await backend?.close();
 });
 beforeEach(() => backend.query('TRUNCATE sessions'));
 
-/** The table's rows with their row versions: any write to a row changes its xmin and ctid. */
-const rowVersions = () => backend.query<{ token: string; version: string }>(`SELECT token, xmin::text || ctid::text AS version FROM sessions ORDER BY token`);
+const SERVERS = [
+  { name: 'a plain h3 2 server on Node (h3-server.ts)', args: ['h3-server.ts'], listening: /^listening on http:\/\/127\.0\.0\.1:\d+\/?\n$/ },
+  { name: 'Nitro 3, built by nitro build (server/)', args: ['.output/server/index.mjs'], listening: /^(➜ Listening on: http:\/\/127\.0\.0\.1:\d+\/?\n)?$/ } // prints it only to a terminal,
+];
 
-/** A browser on the app's own origin: its posts carry the Origin and Sec-Fetch-Site it would send. */
-class Browser extends CookieClient {
-  async send(method: 'GET' | 'POST', path: string, form?: URLSearchParams, headers: Record<string, string> = {}) {
-    const own = method === 'POST' ? { origin: server.url, 'sec-fetch-site': 'same-origin' } : {};
-    const reply = await this.request(method, path, form, { ...own, ...headers });
-    const token = this.cookie('session');
-    if (token) tokensSeen.add(token);
-    return reply;
+describe.each(SERVERS)('examples/h3 as $name', ({ args, listening }) => {
+  let server: RunningApp;
+  /** Every token a response gave: none may show in the server's output. */
+  const tokensSeen = new Set<string>();
+
+  beforeAll(async () => {
+    server = await app.start(process.execPath, args, databaseEnv());
+  });
+  afterAll(() => server?.stop());
+
+  /** The table's rows with their row versions: any write to a row changes its xmin and ctid. */
+  const rowVersions = () => backend.query<{ token: string; version: string }>(`SELECT token, xmin::text || ctid::text AS version FROM sessions ORDER BY token`);
+
+  /** A browser on the app's own origin: its posts carry the Origin and Sec-Fetch-Site it would send. */
+  class Browser extends CookieClient {
+    async send(method: 'GET' | 'POST', path: string, form?: URLSearchParams, headers: Record<string, string> = {}) {
+      const own = method === 'POST' ? { origin: server.url, 'sec-fetch-site': 'same-origin' } : {};
+      const reply = await this.request(method, path, form, { ...own, ...headers });
+      const token = this.cookie('session');
+      if (token) tokensSeen.add(token);
+      return reply;
+    }
   }
-}
 
-async function signedIn(user = 'ada') {
-  const browser = new Browser(server.url);
-  expect((await browser.send('POST', '/sign-in', new URLSearchParams({ user }))).status).toBe(303);
-  return browser;
-}
+  async function signedIn(user = 'ada') {
+    const browser = new Browser(server.url);
+    expect((await browser.send('POST', '/sign-in', new URLSearchParams({ user }))).status).toBe(303);
+    return browser;
+  }
 
-describe('examples/h3 served by h3 2 on Node', () => {
   it('gives a passer-by no row and no cookie', async () => {
     const browser = new Browser(server.url);
     const reply = await browser.send('GET', '/');
@@ -137,7 +151,7 @@ describe('examples/h3 served by h3 2 on Node', () => {
   it('prints no token and no session data', () => {
     expect(tokensSeen.size).toBeGreaterThanOrEqual(4);
     const output = server.output();
-    expect(output).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+\/?\n$/);
+    expect(output).toMatch(listening);
     for (const token of tokensSeen) expect(output).not.toContain(token);
     expect(output).not.toContain('ada');
   });
