@@ -30,32 +30,50 @@ class Visitor {
 }
 
 /**
- * The SessionManager on one backend: SCS's manager behaviour, with the writes it saves and
- * the updates it does not lose.
+ * A describe block's backend (opened once, its table emptied before each test) and the
+ * managers its tests make, each on a PGStore of its own that is closed after the test.
  */
-export function describeManagerContract(open: OpenBackend) {
-  let backend: Backend;
+export function managerTestContext(open: OpenBackend) {
+  let backend: Backend | undefined;
   const stores: PGStore[] = [];
   const newStore = (options: PGStoreOptions = {}) => {
-    const store = new PGStore(backend.db, { cleanupInterval: 0, ...options });
+    const store = new PGStore(backend!.db, { cleanupInterval: 0, ...options });
     stores.push(store);
     return store;
   };
   const newManager = <D extends Record<string, unknown> = Record<string, unknown>>(
-    options: SessionManagerOptions = {},
+    options: SessionManagerOptions<D> = {},
     storeOptions: PGStoreOptions = {},
   ) => new SessionManager<D>(newStore(storeOptions), options);
-  const rows = () => backend.query<{ token: string }>('SELECT token FROM sessions ORDER BY token');
 
   beforeAll(async () => {
     backend = await open();
   });
   afterAll(() => backend?.close());
-  beforeEach(() => backend.query('TRUNCATE sessions'));
+  beforeEach(() => backend!.query('TRUNCATE sessions'));
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
     vi.restoreAllMocks();
   });
+  return {
+    get backend() {
+      return backend!;
+    },
+    stores,
+    newManager,
+    rows: () => backend!.query<{ token: string }>('SELECT token FROM sessions ORDER BY token'),
+  };
+}
+
+/**
+ * The SessionManager on one backend: SCS's manager behaviour, with the writes it saves and
+ * the updates it does not lose.
+ */
+export function describeManagerContract(open: OpenBackend) {
+  const context = managerTestContext(open);
+  const { newManager, rows } = context;
+  let backend: Backend;
+  beforeAll(() => void (backend = context.backend));
 
   /** A handler that counts visits in the session. */
   const counter = (manager: SessionManager<{ visits: number }>) =>
