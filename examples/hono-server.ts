@@ -4,6 +4,7 @@
 import { serve } from '@hono/node-server';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Hono } from 'hono';
+import { csrf } from 'hono/csrf';
 import pg from 'pg';
 import { PGStore, SessionManager } from 'drizzle-pgstore';
 import { sessionMiddleware, type SessionEnv } from 'drizzle-pgstore/hono';
@@ -17,6 +18,10 @@ const store = new PGStore(drizzle(pool));
 const manager = new SessionManager<Data>(store, { idleTimeout: 30 * 60_000, cookie: { secure: false } });
 
 const app = new Hono<SessionEnv<Data>>();
+// CSRF: SameSite=Lax lets a sibling site post with the cookie, and a forged sign-in needs none.
+// hono/csrf refuses a form post unless Sec-Fetch-Site is same-origin or Origin is this server's;
+// first, so a refused request never loads or writes a session.
+app.use(csrf());
 app.use(sessionMiddleware(manager));
 app.get('/', (c) => {
   const session = c.get('session');

@@ -51,15 +51,45 @@ it('the express example serves sessions from PostgreSQL, and on SIGTERM stops by
 it('the Hono example keeps a session, renews it at sign-in, ends it at sign-out, and stops on SIGTERM', async () => {
   const server = await startExample('examples/hono-server.ts', backend);
   const browser = new CookieClient(server.url);
+  const sameOrigin = { origin: server.url, 'sec-fetch-site': 'same-origin' };
   try {
     expect((await browser.get('/')).text).toBe('visits: 1, user: none');
     const before = browser.cookie('session');
-    expect((await browser.post('/sign-in')).status).toBe(303);
+    expect((await browser.request('POST', '/sign-in', undefined, sameOrigin)).status).toBe(303);
     expect(browser.cookie('session')).not.toBe(before);
     expect((await browser.get('/')).text).toBe('visits: 2, user: 42');
-    await browser.post('/sign-out');
-    expect(await storedViews()).toEqual([]);
+    // The token from before sign-in is worth nothing now.
+    const planted = new CookieClient(server.url);
+    expect((await planted.request('GET', '/', undefined, { cookie: `session=${before}` })).text).toBe('visits: 1, user: none');
+    await browser.request('POST', '/sign-out', undefined, sameOrigin);
+    expect(browser.cookie('session')).toBeUndefined();
+    expect(await storedViews()).toHaveLength(1); // the planted visitor's new session, not ours
   } finally {
     expect(await server.stop()).toEqual({ code: 0, output: expect.stringMatching(/^listening on \d+\n$/) });
+  }
+});
+
+it('the Hono example refuses cross-site posts: a forged sign-in gets no cookie, a forged sign-out ends nothing', async () => {
+  const server = await startExample('examples/hono-server.ts', backend);
+  const crossSite = { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' };
+  try {
+    const victim = new CookieClient(server.url);
+    const forged = await victim.request('POST', '/sign-in', undefined, crossSite);
+    expect(forged.status).toBe(403);
+    expect(forged.setCookies).toEqual([]);
+    expect(await storedViews()).toEqual([]);
+
+    const browser = new CookieClient(server.url);
+    await browser.request('POST', '/sign-in', undefined, { origin: server.url, 'sec-fetch-site': 'same-origin' });
+    const signedIn = browser.cookie('session');
+    for (const headers of [crossSite, { origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }]) {
+      const signOut = await browser.request('POST', '/sign-out', undefined, headers);
+      expect(signOut.status).toBe(403);
+      expect(signOut.setCookies).toEqual([]);
+    }
+    expect(browser.cookie('session')).toBe(signedIn);
+    expect((await browser.get('/')).text).toBe('visits: 1, user: 42');
+  } finally {
+    await server.stop();
   }
 });

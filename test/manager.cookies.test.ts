@@ -2,37 +2,26 @@
  * The manager below Request/Response: loadToken and commitCookie (SCS's Load and Commit),
  * setDeadline and mergeSession, on every backend.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PGStore, SessionManager, type PGStoreOptions, type SessionCookie, type SessionManagerOptions } from '../src/index.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { SessionManager, type PGStoreOptions, type SessionCookie, type SessionManagerOptions } from '../src/index.js';
 import { hashToken } from '../src/token-hash.js';
 import { BACKENDS, type Backend } from './support/backends.js';
+import { managerTestContext } from './support/manager-suite.js';
 
 type Data = { user: string; cart: string[]; visits: number; theme: string };
 
 describe.each(BACKENDS)('SessionManager loadToken / commitCookie on $name', ({ open }) => {
+  const context = managerTestContext(open);
+  const { stores, rows } = context;
+  const newManager = (options: SessionManagerOptions<Data> = {}, storeOptions: PGStoreOptions = {}) =>
+    context.newManager<Data>(options, storeOptions);
   let backend: Backend;
-  const stores: PGStore[] = [];
-  const newManager = (options: SessionManagerOptions<Data> = {}, storeOptions: PGStoreOptions = {}) => {
-    const store = new PGStore(backend.db, { cleanupInterval: 0, ...storeOptions });
-    stores.push(store);
-    return new SessionManager<Data>(store, options);
-  };
-  const rows = () => backend.query<{ token: string }>('SELECT token FROM sessions ORDER BY token');
+  beforeAll(() => void (backend = context.backend));
   /** Calls of the store's writing methods on the first store made. */
   const spyWrites = () => {
     const spies = (['save', 'replace', 'delete', 'touch'] as const).map((method) => vi.spyOn(stores[0]!, method));
     return () => spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
   };
-
-  beforeAll(async () => {
-    backend = await open();
-  });
-  afterAll(() => backend?.close());
-  beforeEach(() => backend.query('TRUNCATE sessions'));
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-    vi.restoreAllMocks();
-  });
 
   /** A signed-in session's token, committed through commitCookie. */
   const signIn = async (manager: SessionManager<Data>, values: Partial<Data> = { user: 'ada' }) => {

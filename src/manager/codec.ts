@@ -34,33 +34,62 @@ const isPlainObject = (value: object) => {
 const kindOf = (value: unknown) =>
   value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
 
+/** `path` with `key` after it, as code would write it: `flash.email`, `cart[2]`, `prefs["dark-mode"]`. */
+function pathTo(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  return path === '' ? key : `${path}.${key}`;
+}
+
 /**
- * Refuses what JSON would drop or change without a word: undefined, functions, symbols,
- * NaN and the infinities, Maps, Sets and class instances, invalid dates. Errors name the
- * key and the kind of value, never the value: it is session data.
+ * `value` as JSON will hold it, checked: a property holding undefined is left out, as
+ * `JSON.stringify` leaves it out; what JSON would drop or change without a word is refused
+ * (undefined in an array, functions, symbols, bigints, NaN and the infinities, Maps, Sets and
+ * class instances, invalid dates, cycles). Errors name the value's full path and its kind,
+ * never the value: it is session data.
  */
-function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const raw = this[key];
-  if (raw instanceof Date) {
-    if (Number.isNaN(raw.getTime())) throw new TypeError(`session value at "${key}" is an invalid Date`);
-    return { [DATE_KEY]: raw.toISOString() };
+function toJson(value: unknown, path: string, ancestors: object[]): unknown {
+  const fail = (problem: string, at = path): never => {
+    throw new TypeError(`session value at "${at}" ${problem}`);
+  };
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) fail('is an invalid Date');
+    return { [DATE_KEY]: value.toISOString() };
   }
-  switch (typeof raw) {
+  switch (typeof value) {
     case 'string':
     case 'boolean':
       return value;
     case 'number':
-      if (!Number.isFinite(raw)) throw new TypeError(`session value at "${key}" is ${String(raw)}, which JSON cannot hold`);
-      return value;
-    case 'object':
-      if (raw === null || Array.isArray(raw)) return value;
-      if (!isPlainObject(raw)) throw new TypeError(`session value at "${key}" is a ${kindOf(raw)}; only plain objects, arrays and Dates keep their shape`);
-      if (Object.keys(raw).length === 1 && DATE_KEY in raw) {
-        throw new TypeError(`session value at "${key}" is an object whose only key is "${DATE_KEY}", which reads back as a Date`);
+      return Number.isFinite(value) ? value : fail(`is ${String(value)}, which JSON cannot hold`);
+    case 'object': {
+      if (value === null) return null;
+      if (ancestors.includes(value)) fail('contains itself, which JSON cannot hold');
+      if (!Array.isArray(value) && !isPlainObject(value)) {
+        fail(`is a ${kindOf(value)}; only plain objects, arrays and Dates keep their shape`);
       }
-      return value;
+      ancestors.push(value);
+      try {
+        if (Array.isArray(value)) {
+          // Array.from visits holes too: JSON would turn them, like undefined, into null.
+          return Array.from(value as unknown[], (item, index) =>
+            item === undefined
+              ? fail('is undefined, which an array in JSON cannot hold (it would read back as null)', pathTo(path, index))
+              : toJson(item, pathTo(path, index), ancestors),
+          );
+        }
+        const entries = Object.entries(value).filter(([, item]) => item !== undefined);
+        if (entries.length === 1 && entries[0]![0] === DATE_KEY) {
+          fail(`is an object whose only key is "${DATE_KEY}", which reads back as a Date`);
+        }
+        // fromEntries defines each key, so a "__proto__" key stays a key.
+        return Object.fromEntries(entries.map(([key, item]) => [key, toJson(item, pathTo(path, key), ancestors)]));
+      } finally {
+        ancestors.pop();
+      }
+    }
     default:
-      throw new TypeError(`session value at "${key}" is ${kindOf(raw) === 'undefined' ? 'undefined' : `a ${kindOf(raw)}`}, which JSON cannot hold`);
+      return fail(`is ${value === undefined ? 'undefined' : `a ${kindOf(value)}`}, which JSON cannot hold`);
   }
 }
 
@@ -79,7 +108,7 @@ function reviver(_key: string, value: unknown): unknown {
  */
 export const jsonCodec: SessionCodec = {
   encode(record) {
-    return utf8.encode(JSON.stringify(record, replacer));
+    return utf8.encode(JSON.stringify(toJson(record, '', [])));
   },
   decode(bytes) {
     const record: unknown = JSON.parse(strictUtf8.decode(bytes), reviver);

@@ -79,10 +79,11 @@ export function resolveCookieOptions(options: SessionCookieOptions = {}): Resolv
   // Browsers drop both of these without Secure, and the session would silently never stick.
   if (resolved.sameSite === 'none' && !resolved.secure) fail("sameSite 'none' needs secure: true");
   if (resolved.partitioned && !resolved.secure) fail('partitioned needs secure: true');
-  if (resolved.name.startsWith('__Host-') && (!resolved.secure || resolved.domain !== undefined || resolved.path !== '/')) {
-    fail("name with the __Host- prefix needs secure: true, no domain and path '/'");
+  // Browsers match the prefixes whatever their case (RFC 6265bis), so `__host-s` is held to them too.
+  if (/^__host-/i.test(resolved.name) && (!resolved.secure || resolved.domain !== undefined || resolved.path !== '/')) {
+    fail("name with the __Host- prefix (in any case) needs secure: true, no domain and path '/'");
   }
-  if (resolved.name.startsWith('__Secure-') && !resolved.secure) fail('name with the __Secure- prefix needs secure: true');
+  if (/^__secure-/i.test(resolved.name) && !resolved.secure) fail('name with the __Secure- prefix (in any case) needs secure: true');
   return resolved;
 }
 

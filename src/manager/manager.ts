@@ -190,7 +190,8 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
   /**
    * Calls `callback` with every live session, one at a time; what it changes (or destroys)
    * is committed after it returns. The token of each is the one in the table (its hash,
-   * with `hashTokens`).
+   * with `hashTokens`). Rows that are no session of a manager (another adapter's, sharing
+   * the table, or damaged ones) are left as they are, and `onError` is told their number once.
    *
    * @example
    * ```ts
@@ -200,19 +201,27 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
   async iterate(callback: (session: Session<Data>) => void | Promise<void>): Promise<void> {
     // With hashTokens, all() gives hashes: write back through a store that takes them as they are.
     const byKey = (this.#store as { [byStoredKey]?: () => SessionStore })[byStoredKey]?.() ?? this.#store;
+    let foreign = 0;
     for (const [token, bytes] of await this.#store.all()) {
       let record: SessionRecord;
       try {
         record = decodeRecord(this.#options.codec, bytes);
       } catch (error) {
         if (!(error instanceof UnreadableSessionError)) throw error;
-        this.#options.onError(error);
+        foreign++;
         continue;
       }
       const state = { ...freshState(), loadedToken: token, loadedBytes: bytes };
       const session = this.#session(token, record, state);
       await callback(session);
       await this.#write(session, byKey);
+    }
+    if (foreign > 0) {
+      this.#options.onError(
+        new UnreadableSessionError(
+          `drizzle-pgstore: iterate left ${foreign} row${foreign === 1 ? '' : 's'} alone that ${foreign === 1 ? 'is' : 'are'} no manager session (another adapter's in a shared table, or unreadable)`,
+        ),
+      );
     }
   }
 

@@ -16,7 +16,7 @@ import { checkFunction, checkOptionNames, checkRange } from '../input.js';
 export interface SessionManagerOptions<Data extends Record<string, unknown> = Record<string, unknown>> {
   /** How long a session lives from its creation (or last `renewToken`), however it is used. Default 24 hours. */
   lifetime?: number;
-  /** A session not used for this long ends; 0 (the default) turns it off. */
+  /** A session not used for this long ends; 0 (the default) turns it off. At most `lifetime`. */
   idleTimeout?: number;
   /**
    * With `idleTimeout`: how far the stored expiry may lag behind before an unmodified request
@@ -90,6 +90,13 @@ export function resolveManagerOptions<Data extends Record<string, unknown>>(
   checkOptionNames('SessionManager', options, OPTION_NAMES);
   const lifetime = duration('lifetime', options.lifetime, 24 * HOUR, 1);
   const idleTimeout = duration('idleTimeout', options.idleTimeout, 0);
+  // A session ends at its lifetime however it is used: a longer idle timeout could never end
+  // one, and is a sign the two were swapped or the lifetime left at its default by mistake.
+  if (idleTimeout > lifetime) {
+    throw new RangeError(
+      `drizzle-pgstore: idleTimeout (${idleTimeout} ms) is longer than lifetime (${lifetime} ms${options.lifetime === undefined ? ', the default' : ''}), so it would never end a session; raise lifetime or lower idleTimeout`,
+    );
+  }
   const touchAfter = duration('touchAfter', options.touchAfter, Math.min(Math.floor(idleTimeout / 10), 60_000));
   if (idleTimeout > 0 && touchAfter >= idleTimeout) {
     throw new RangeError('drizzle-pgstore: touchAfter must be less than idleTimeout, or a session could end while in use');

@@ -2,12 +2,16 @@
  * Adding the session cookie to a Response the handler made, whatever kind it is.
  */
 
-function addCookieHeaders(headers: Headers, setCookie: string): void {
-  headers.append('Set-Cookie', setCookie);
-  // A shared cache must neither serve this response to another visitor nor store the cookie.
+/** What a response that sets the session cookie also needs: a shared cache must neither serve it to another visitor nor store the cookie. */
+export function addNoSharedCacheHeaders(headers: Headers): void {
   const vary = headers.get('Vary')?.toLowerCase() ?? '';
   if (!/(^|,)\s*(cookie|\*)\s*(,|$)/.test(vary)) headers.append('Vary', 'Cookie');
   headers.append('Cache-Control', 'no-cache="Set-Cookie"');
+}
+
+function addCookieHeaders(headers: Headers, setCookie: string): void {
+  headers.append('Set-Cookie', setCookie);
+  addNoSharedCacheHeaders(headers);
 }
 
 /**

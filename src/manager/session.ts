@@ -134,8 +134,13 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
     return Object.keys(this.#inner.record.values).sort() as Array<keyof Data & string>;
   }
 
-  /** Puts `value` under `key`. Throws, naming the key, when the codec cannot keep the value. */
-  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+  /**
+   * Puts `value` under `key`; `undefined` removes `key`, as JSON leaves out a property that
+   * holds it (and so does a nested one: `{ email: undefined }` is stored as `{}`). Throws,
+   * naming the value's path (`flash.email`), when the codec cannot keep the value.
+   */
+  set<K extends keyof Data & string>(key: K, value: Data[K] | undefined): void {
+    if (value === undefined) return this.delete(key);
     const kept = this.#inner.copy(checkKey(key), value);
     this.#change({ kind: 'set', key, value: kept });
     this.#inner.record.values[key] = kept;

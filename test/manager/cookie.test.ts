@@ -28,10 +28,21 @@ describe('session cookie options', () => {
     [{ partitioned: true, secure: false }, /partitioned needs secure: true/],
     [{ name: '__Host-s', domain: 'example.com' }, /__Host- prefix/],
     [{ name: '__Secure-s', secure: false }, /__Secure- prefix/],
+    // RFC 6265bis: browsers match the prefixes case-insensitively.
+    [{ name: '__host-s', secure: false }, /__Host- prefix \(in any case\) needs secure/],
+    [{ name: '__HOST-s', path: '/app' }, /__Host- prefix/],
+    [{ name: '__hOsT-s', domain: 'example.com' }, /__Host- prefix/],
+    [{ name: '__secure-s', secure: false }, /__Secure- prefix \(in any case\)/],
+    [{ name: '__SECURE-s', secure: false }, /__Secure- prefix/],
     [{ maxAge: 5 }, /cookie.maxAge is not a cookie option/],
   ])('refuses %j', (options, message) => {
     expect(() => resolveCookieOptions(options as never)).toThrow(message);
   });
+});
+
+it('accepts the prefixes in any case when their rules are kept', () => {
+  expect(resolveCookieOptions({ name: '__host-s' }).name).toBe('__host-s');
+  expect(resolveCookieOptions({ name: '__SECURE-s', domain: 'example.com' }).name).toBe('__SECURE-s');
 });
 
 describe('reading the cookie', () => {

@@ -8,6 +8,11 @@ describe('SessionManager options', () => {
     expect(resolveManagerOptions({ idleTimeout: 100_000 }).touchAfter).toBe(10_000);
   });
 
+  it('takes an idle timeout as long as the lifetime, or shorter', () => {
+    expect(resolveManagerOptions({ lifetime: 60_000, idleTimeout: 60_000 })).toMatchObject({ lifetime: 60_000, idleTimeout: 60_000 });
+    expect(resolveManagerOptions({ lifetime: 60_000, idleTimeout: 1_000 }).idleTimeout).toBe(1_000);
+  });
+
   it.each([
     [{ lifetime: -1 }, /lifetime must be a whole number of milliseconds from 1/],
     [{ lifetime: 0 }, /lifetime must be/],
@@ -15,6 +20,8 @@ describe('SessionManager options', () => {
     [{ idleTimeout: Number.NaN }, /idleTimeout must be/],
     [{ idleTimeout: 1.5 }, /idleTimeout must be/],
     [{ idleTimeout: 1000, touchAfter: 1000 }, /touchAfter must be less than idleTimeout/],
+    [{ lifetime: 60_000, idleTimeout: 60_001 }, /idleTimeout \(60001 ms\) is longer than lifetime \(60000 ms\), so it would never end a session/],
+    [{ idleTimeout: 7 * 86_400_000 }, /is longer than lifetime \(86400000 ms, the default\)/],
     [{ lifetime: 1e15 }, /lifetime must be .* to 3155760000000/],
     [{ maxCommitAttempts: 0 }, /maxCommitAttempts must be a whole number of tries/],
     [{ codec: { encode: () => new Uint8Array() } }, /codec must have encode/],

@@ -30,32 +30,50 @@ class Visitor {
 }
 
 /**
- * The SessionManager on one backend: SCS's manager behaviour, with the writes it saves and
- * the updates it does not lose.
+ * A describe block's backend (opened once, its table emptied before each test) and the
+ * managers its tests make, each on a PGStore of its own that is closed after the test.
  */
-export function describeManagerContract(open: OpenBackend) {
-  let backend: Backend;
+export function managerTestContext(open: OpenBackend) {
+  let backend: Backend | undefined;
   const stores: PGStore[] = [];
   const newStore = (options: PGStoreOptions = {}) => {
-    const store = new PGStore(backend.db, { cleanupInterval: 0, ...options });
+    const store = new PGStore(backend!.db, { cleanupInterval: 0, ...options });
     stores.push(store);
     return store;
   };
   const newManager = <D extends Record<string, unknown> = Record<string, unknown>>(
-    options: SessionManagerOptions = {},
+    options: SessionManagerOptions<D> = {},
     storeOptions: PGStoreOptions = {},
   ) => new SessionManager<D>(newStore(storeOptions), options);
-  const rows = () => backend.query<{ token: string }>('SELECT token FROM sessions ORDER BY token');
 
   beforeAll(async () => {
     backend = await open();
   });
   afterAll(() => backend?.close());
-  beforeEach(() => backend.query('TRUNCATE sessions'));
+  beforeEach(() => backend!.query('TRUNCATE sessions'));
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
     vi.restoreAllMocks();
   });
+  return {
+    get backend() {
+      return backend!;
+    },
+    stores,
+    newManager,
+    rows: () => backend!.query<{ token: string }>('SELECT token FROM sessions ORDER BY token'),
+  };
+}
+
+/**
+ * The SessionManager on one backend: SCS's manager behaviour, with the writes it saves and
+ * the updates it does not lose.
+ */
+export function describeManagerContract(open: OpenBackend) {
+  const context = managerTestContext(open);
+  const { newManager, rows } = context;
+  let backend: Backend;
+  beforeAll(() => void (backend = context.backend));
 
   /** A handler that counts visits in the session. */
   const counter = (manager: SessionManager<{ visits: number }>) =>
@@ -113,6 +131,25 @@ export function describeManagerContract(open: OpenBackend) {
     await visitor.get('/set');
     // The second /set put it and popped it in one request: nothing is left.
     expect(await (await visitor.get('/read')).text()).toBe('undefined');
+  });
+
+  it('stores set(k, undefined) as k removed, and a nested undefined as absent', async () => {
+    const manager = newManager<{ flash: { email?: string | undefined; name: string }; user: string }>();
+    const visitor = new Visitor(
+      manager.handle(async (request, session) => {
+        if (new URL(request.url).pathname === '/set') {
+          session.set('user', 'ada');
+          session.set('flash', { email: undefined, name: 'ada' });
+        } else session.set('user', undefined);
+        return Response.json({ user: session.get('user') ?? null, flash: session.get('flash') ?? null });
+      }),
+    );
+    await visitor.get('/set');
+    const [row] = await backend.query<{ data: Uint8Array }>('SELECT data FROM sessions');
+    expect(JSON.parse(new TextDecoder().decode(row!.data)).values).toStrictEqual({ user: 'ada', flash: { name: 'ada' } });
+    expect(await (await visitor.get('/unset')).json()).toEqual({ user: null, flash: { name: 'ada' } });
+    const [after] = await backend.query<{ data: Uint8Array }>('SELECT data FROM sessions');
+    expect(JSON.parse(new TextDecoder().decode(after!.data)).values).toStrictEqual({ flash: { name: 'ada' } });
   });
 
   it('renews the token keeping the values; the old token is dead', async () => {
@@ -236,6 +273,31 @@ export function describeManagerContract(open: OpenBackend) {
       }
     });
   }
+
+  it("leaves other adapters' rows in a shared table alone, telling onError once, with no token or data", async () => {
+    const onError = vi.fn();
+    const manager = newManager<{ visits: number }>({ onError });
+    const visitor = new Visitor(counter(manager));
+    await visitor.get();
+    // What express-session, React Router's storage and a damaged row leave in the table.
+    const foreign = {
+      'express-1': `convert_to('{"cookie":{"originalMaxAge":null,"httpOnly":true},"user":"secret-express"}', 'UTF8')`,
+      'react-router-1': `convert_to('{"userId":"secret-rr"}', 'UTF8')`,
+      'damaged-1': `decode('fffe', 'hex')`,
+    };
+    for (const [token, data] of Object.entries(foreign)) {
+      await backend.query(`INSERT INTO sessions (token, data, expiry) VALUES ($1, ${data}, now() + interval '1 hour')`, [token]);
+    }
+    const before = await backend.query('SELECT token, data, expiry FROM sessions ORDER BY token');
+    const seen: number[] = [];
+    await manager.iterate(async (session) => void seen.push(session.get('visits')!));
+    expect(seen).toEqual([1]);
+    expect(onError).toHaveBeenCalledTimes(1);
+    const reported = inspect(onError.mock.calls[0]![0], { depth: Infinity, showHidden: true });
+    expect(reported).toMatch(/iterate left 3 rows alone that are no manager session/);
+    for (const secret of ['secret-express', 'secret-rr', 'express-1', visitor.token!]) expect(reported).not.toContain(secret);
+    expect(await backend.query('SELECT token, data, expiry FROM sessions ORDER BY token')).toEqual(before);
+  });
 
   it('sets the cookie on a response whose headers are immutable', async () => {
     const manager = newManager();

@@ -1,0 +1,1 @@
+export { home as default } from '../../routes.ts';

@@ -1,0 +1,1 @@
+export { setKey as default } from '../../../routes.ts';

@@ -1,0 +1,1 @@
+export { signIn as default } from '../../routes.ts';

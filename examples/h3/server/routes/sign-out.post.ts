@@ -1,0 +1,1 @@
+export { signOut as default } from '../../routes.ts';

@@ -1,0 +1,1 @@
+export { visit as default } from '../../routes.ts';
