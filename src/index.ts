@@ -23,5 +23,5 @@ export type { SessionDatabase } from './database.js';
 export { sessionStats, type SessionStats } from './store/stats.js';
 export { SessionManager, SessionConflictError, type SessionHandler, type SessionManagerOptions } from './manager/manager.js';
 export { Session, type SessionStatus } from './manager/session.js';
-export type { SessionCookieOptions } from './manager/cookie.js';
+export type { SessionCookie, SessionCookieAttributes, SessionCookieOptions } from './manager/cookie.js';
 export type { SessionCodec } from './manager/codec.js';

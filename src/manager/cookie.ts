@@ -97,24 +97,78 @@ export function readCookie(header: string | null, name: string): string | undefi
 }
 
 /**
- * A `Set-Cookie` value. `expiry` makes a persistent cookie (`Max-Age` and `Expires`);
- * null a browser-session one. `now` is when the response is made.
+ * The attributes of a cookie to set, in the shape the frameworks' cookie setters take:
+ * Next.js `cookies().set(name, value, options)`, SvelteKit `cookies.set`, Astro
+ * `cookies.set`, h3 `setCookie(event, name, value, options)`.
  */
-export function sessionCookie(options: ResolvedCookieOptions, token: string, expiry: Date | null, now: number): string {
-  const parts = [`${options.name}=${token}`, `Path=${options.path}`];
-  if (options.domain !== undefined) parts.push(`Domain=${options.domain}`);
-  if (expiry !== null) {
+export interface SessionCookieAttributes {
+  path: string;
+  /** Absent: the cookie goes back only to the host that set it. */
+  domain?: string;
+  /** Seconds the browser keeps the cookie. Absent (with `expires`) for a browser-session cookie. */
+  maxAge?: number;
+  /** When the browser drops the cookie, for clients that ignore `maxAge`. */
+  expires?: Date;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite: 'lax' | 'strict' | 'none';
+  /** Present (true) only for a partitioned (CHIPS) cookie. */
+  partitioned?: boolean;
+}
+
+/**
+ * A cookie a commit needs set, as `SessionManager.commitCookie` gives it. A destroyed
+ * session's cookie is expired: value `''`, `maxAge: 0`, `expires` 1 January 1970 00:00:01 UTC.
+ *
+ * @example
+ * ```ts
+ * const cookie = await manager.commitCookie(session);
+ * if (cookie) (await cookies()).set(cookie.name, cookie.value, cookie.options);
+ * ```
+ */
+export interface SessionCookie {
+  name: string;
+  value: string;
+  options: SessionCookieAttributes;
+}
+
+/**
+ * The session cookie for `token`. `expiry` makes a persistent cookie (`maxAge` and
+ * `expires`); null a browser-session one. `now` is when the response is made.
+ */
+export function sessionCookie(options: ResolvedCookieOptions, token: string, expiry: Date | null, now: number): SessionCookie {
+  const attributes: SessionCookieAttributes = {
+    path: options.path,
+    ...(options.domain !== undefined && { domain: options.domain }),
     // Rounded up, so the cookie never dies before the session does.
-    parts.push(`Max-Age=${Math.max(0, Math.ceil((expiry.getTime() - now) / 1000))}`, `Expires=${expiry.toUTCString()}`);
-  }
+    ...(expiry !== null && { maxAge: Math.max(0, Math.ceil((expiry.getTime() - now) / 1000)), expires: new Date(expiry) }),
+    httpOnly: options.httpOnly,
+    secure: options.secure,
+    sameSite: options.sameSite,
+    ...(options.partitioned && { partitioned: true }),
+  };
+  return { name: options.name, value: token, options: attributes };
+}
+
+/** The earliest `Expires` SCS writes to forget a cookie: Thu, 01 Jan 1970 00:00:01 GMT. */
+const LONG_AGO = 1000;
+
+/** A cookie that makes the browser forget the session cookie. */
+export function expiredCookie(options: ResolvedCookieOptions): SessionCookie {
+  const cookie = sessionCookie(options, '', new Date(LONG_AGO), LONG_AGO);
+  cookie.options.maxAge = 0;
+  return cookie;
+}
+
+/** The `Set-Cookie` header value of `cookie`. */
+export function serializeCookie({ name, value, options }: SessionCookie): string {
+  const parts = [`${name}=${value}`, `Path=${options.path}`];
+  if (options.domain !== undefined) parts.push(`Domain=${options.domain}`);
+  if (options.maxAge !== undefined) parts.push(`Max-Age=${options.maxAge}`);
+  if (options.expires !== undefined) parts.push(`Expires=${options.expires.toUTCString()}`);
   if (options.httpOnly) parts.push('HttpOnly');
   if (options.secure) parts.push('Secure');
   parts.push(`SameSite=${options.sameSite[0]!.toUpperCase()}${options.sameSite.slice(1)}`);
   if (options.partitioned) parts.push('Partitioned');
   return parts.join('; ');
-}
-
-/** A `Set-Cookie` value that makes the browser forget the session cookie. */
-export function expiredCookie(options: ResolvedCookieOptions): string {
-  return sessionCookie(options, '', new Date(0), 0).replace(/Max-Age=\d+/, 'Max-Age=0');
 }

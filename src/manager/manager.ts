@@ -2,7 +2,7 @@
  * SessionManager: SCS's session manager for Web-standard `Request` and `Response`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expiredCookie, readCookie, sessionCookie } from './cookie.js';
+import { expiredCookie, readCookie, serializeCookie, sessionCookie, type SessionCookie } from './cookie.js';
 import { resolveManagerOptions, type ResolvedManagerOptions, type SessionManagerOptions } from './options.js';
 
 export type { SessionManagerOptions } from './options.js';
@@ -12,6 +12,7 @@ import { replay, Session, sessionInternals, type SessionInternals, type SessionR
 import type { SaveOptions, SessionStore } from '../session-store.js';
 import { byStoredKey } from '../store/pg-store.js';
 import { isTokenShaped, newToken } from './token.js';
+import { describeType } from '../input.js';
 
 /**
  * A commit gave up: other requests kept changing the same session for `maxCommitAttempts`
@@ -33,6 +34,7 @@ const freshState = (): SessionState => ({
   rowExpiry: null,
   changes: [],
   dropLoaded: false,
+  merged: [],
 });
 
 /**
@@ -75,22 +77,45 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     if (typeof request?.headers?.get !== 'function') {
       throw new TypeError('drizzle-pgstore: SessionManager.load takes a Request');
     }
-    const token = readCookie(request.headers.get('cookie'), this.#options.cookie.name);
-    if (token === undefined || !isTokenShaped(token)) return this.#newSession();
+    return this.loadToken(readCookie(request.headers.get('cookie'), this.#options.cookie.name));
+  }
+
+  /**
+   * The session of `token`, for frameworks that read cookies themselves (SCS's `Load`): a
+   * new, empty session when there is no token, or its session is gone, expired or
+   * unreadable. A value that is no token of ours costs no query.
+   *
+   * @example
+   * ```ts
+   * const session = await manager.loadToken((await cookies()).get('session')?.value);
+   * ```
+   */
+  async loadToken(token: string | undefined | null): Promise<Session<Data>> {
+    if (token !== undefined && token !== null && typeof token !== 'string') {
+      throw new TypeError(`drizzle-pgstore: loadToken takes a string, undefined or null, got ${describeType(token)}`);
+    }
+    const found = token ? await this.#find(token) : null;
+    if (found === null) return this.#newSession();
+    const state = { ...freshState(), loadedToken: token!, loadedBytes: found.bytes, rowExpiry: found.expiry };
+    return this.#session(token!, found.record, state);
+  }
+
+  /** The live, readable record of `token`, or null; a value that is no token of ours costs no query. */
+  async #find(token: string): Promise<{ record: SessionRecord; bytes: Uint8Array; expiry: Date } | null> {
+    if (!isTokenShaped(token)) return null;
     const entry = await this.#store.findWithExpiry(token);
-    if (entry === null) return this.#newSession();
+    if (entry === null) return null;
     let record: SessionRecord;
     try {
       record = decodeRecord(this.#options.codec, entry.data);
     } catch (error) {
       if (!(error instanceof UnreadableSessionError)) throw error;
       this.#options.onError(error);
-      return this.#newSession();
+      return null;
     }
     // The row's expiry never passes the deadline when this manager wrote it; another writer might.
-    if (record.deadline.getTime() <= Date.now()) return this.#newSession();
-    const state = { ...freshState(), loadedToken: token, loadedBytes: entry.data, rowExpiry: entry.expiry };
-    return this.#session(token, record, state);
+    if (record.deadline.getTime() <= Date.now()) return null;
+    return { record, bytes: entry.data, expiry: entry.expiry };
   }
 
   /**
@@ -101,8 +126,49 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
   async commit(session: Session<Data>, response: Response): Promise<Response> {
     if (!(session instanceof Session)) throw new TypeError('drizzle-pgstore: commit takes a Session from this manager');
     if (typeof response?.headers?.get !== 'function') throw new TypeError('drizzle-pgstore: commit takes a Response');
-    const setCookie = await this.#write(session, this.#store);
-    return setCookie === undefined ? response : withSessionCookie(response, setCookie);
+    const cookie = await this.commitCookie(session);
+    return cookie === null ? response : withSessionCookie(response, serializeCookie(cookie));
+  }
+
+  /**
+   * Saves what this request did to the session, like `commit`, and returns the cookie to
+   * set: null when none must be (an unchanged session, with no query), an expired one for a
+   * destroyed session. For frameworks that set cookies themselves.
+   *
+   * @example
+   * ```ts
+   * const cookie = await manager.commitCookie(session);
+   * if (cookie) (await cookies()).set(cookie.name, cookie.value, cookie.options);
+   * ```
+   */
+  async commitCookie(session: Session<Data>): Promise<SessionCookie | null> {
+    if (!(session instanceof Session)) throw new TypeError('drizzle-pgstore: commitCookie takes a Session from this manager');
+    return this.#write(session, this.#store);
+  }
+
+  /**
+   * Copies the values of the session under `token` into `session` and ends that one (SCS's
+   * `MergeSession`), e.g. to keep a cart after an OAuth round trip that began another
+   * session. `session` keeps the later of the two deadlines. The other row is deleted when
+   * `session` is committed, after it is saved. Nothing happens when `token` is `session`'s
+   * own, or its session is gone, expired or unreadable.
+   *
+   * @example
+   * ```ts
+   * await manager.mergeSession(session, tokenFromBeforeTheRedirect);
+   * ```
+   */
+  async mergeSession(session: Session<Data>, token: string): Promise<void> {
+    if (!(session instanceof Session)) throw new TypeError('drizzle-pgstore: mergeSession takes a Session from this manager');
+    if (typeof token !== 'string') throw new TypeError(`drizzle-pgstore: mergeSession takes a token string, got ${describeType(token)}`);
+    const inner = sessionInternals(session);
+    if (token === inner.token || token === inner.state.loadedToken) return;
+    const found = await this.#find(token);
+    if (found === null) return;
+    for (const [key, value] of Object.entries(found.record.values)) session.set(key, value as Data[string]);
+    if (found.record.deadline > inner.record.deadline) inner.record.deadline = found.record.deadline;
+    inner.status = 'modified';
+    inner.state.merged.push(token);
   }
 
   /**
@@ -169,18 +235,26 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     return new Date(idleTimeout > 0 ? Math.min(deadline, Date.now() + idleTimeout) : deadline);
   }
 
-  #cookie(token: string, record: SessionRecord, expiry: Date): string {
+  #cookie(token: string, record: SessionRecord, expiry: Date): SessionCookie {
     const persistent = record.rememberMe ?? this.#options.cookie.persist;
     return sessionCookie(this.#options.cookie, token, persistent ? expiry : null, Date.now());
   }
 
-  /** Writes the session as its state says; returns the Set-Cookie it needs, if any. */
-  async #write(session: Session<Data>, store: SessionStore): Promise<string | undefined> {
+  /** Writes the session as its state says; returns the cookie it needs, if any. */
+  async #write(session: Session<Data>, store: SessionStore): Promise<SessionCookie | null> {
     const inner = sessionInternals(session);
+    const merged = inner.state.merged;
+    const written = await this.#writeRow(inner, store);
+    // A merged session goes only once what was copied from it is safe in this one.
+    if (written !== 'dropped') for (const token of merged) await this.#store.delete(token);
+    return written === 'dropped' ? null : written;
+  }
+
+  async #writeRow(inner: SessionInternals, store: SessionStore): Promise<SessionCookie | null | 'dropped'> {
     const { state, record } = inner;
     if (inner.status === 'unmodified') return this.#slide(inner, store);
     if (inner.status === 'destroyed') {
-      if (state.loadedToken === null) return undefined;
+      if (state.loadedToken === null) return null;
       await store.delete(state.loadedToken);
       this.#settle(inner, null, null);
       return expiredCookie(this.#options.cookie);
@@ -188,7 +262,7 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
     const expiry = this.#expiry(record);
     if (state.loadedToken !== null && !state.dropLoaded) {
       const written = await this.#replaceWithRetries(inner, expiry, store);
-      if (written === null) return undefined;
+      if (written === null) return 'dropped';
       this.#settle(inner, state.loadedToken, written, expiry);
       return this.#cookie(inner.token!, inner.record, expiry);
     }
@@ -202,13 +276,13 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
   }
 
   /** An unchanged session: moves its idle expiry when that is due, else writes nothing. */
-  async #slide(inner: SessionInternals, store: SessionStore): Promise<string | undefined> {
+  async #slide(inner: SessionInternals, store: SessionStore): Promise<SessionCookie | null> {
     const { idleTimeout, touchAfter } = this.#options;
     const { state, record } = inner;
-    if (idleTimeout === 0 || state.loadedToken === null || state.rowExpiry === null) return undefined;
+    if (idleTimeout === 0 || state.loadedToken === null || state.rowExpiry === null) return null;
     const expiry = this.#expiry(record);
-    if (expiry.getTime() - state.rowExpiry.getTime() <= touchAfter) return undefined;
-    if (!(await store.touch(state.loadedToken, expiry, { minChange: touchAfter }))) return undefined;
+    if (expiry.getTime() - state.rowExpiry.getTime() <= touchAfter) return null;
+    if (!(await store.touch(state.loadedToken, expiry, { minChange: touchAfter }))) return null;
     state.rowExpiry = expiry;
     return this.#cookie(state.loadedToken, record, expiry);
   }

@@ -5,6 +5,7 @@
  * change different keys at once both keep their change.
  */
 import { newToken } from './token.js';
+import { describeType, withinExpiryRange } from '../input.js';
 
 /** Where a session stands since it was loaded. */
 export type SessionStatus = 'unmodified' | 'modified' | 'destroyed';
@@ -35,6 +36,8 @@ export interface SessionState {
   changes: Change[];
   /** The row under `loadedToken` is to go: renewed or destroyed. */
   dropLoaded: boolean;
+  /** Tokens of sessions merged into this one (`mergeSession`), deleted once it is written. */
+  merged: string[];
 }
 
 /** Everything about a session that the manager reads and writes; the Session shows it. */
@@ -169,6 +172,30 @@ export class Session<Data extends Record<string, unknown> = Record<string, unkno
     inner.state.dropLoaded = inner.state.loadedToken !== null;
     inner.record.deadline = new Date(Date.now() + inner.lifetime);
     inner.token = newToken();
+    inner.status = 'modified';
+  }
+
+  /**
+   * Moves the session's absolute deadline (SCS's `SetDeadline`): it ends then however it is
+   * used, and its cookie with it. With an idle timeout it may still end sooner, unused.
+   *
+   * @example
+   * ```ts
+   * session.setDeadline(new Date(Date.now() + 30 * 24 * 3_600_000)); // "keep me signed in for 30 days"
+   * ```
+   */
+  setDeadline(deadline: Date): void {
+    if (!(deadline instanceof Date) || Number.isNaN(deadline.getTime())) {
+      throw new TypeError(`drizzle-pgstore: setDeadline takes a valid Date, got ${deadline instanceof Date ? 'an invalid Date' : describeType(deadline)}`);
+    }
+    if (deadline.getTime() <= Date.now()) {
+      throw new RangeError('drizzle-pgstore: setDeadline takes a time in the future; to end the session now, call destroy()');
+    }
+    if (withinExpiryRange(deadline.getTime()).getTime() !== deadline.getTime()) {
+      throw new RangeError('drizzle-pgstore: setDeadline takes a time before the year 10000, the latest expiry PostgreSQL keeps here');
+    }
+    const inner = this.#inner;
+    inner.record.deadline = new Date(deadline);
     inner.status = 'modified';
   }
 

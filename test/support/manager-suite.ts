@@ -147,7 +147,7 @@ export function describeManagerContract(open: OpenBackend) {
     destroy.jar.set('session', visitor.token!);
     const response = await destroy.get();
     expect(response.headers.getSetCookie()).toEqual([
-      'session=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax',
+      'session=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:01 GMT; HttpOnly; Secure; SameSite=Lax',
     ]);
     expect(await rows()).toEqual([]);
     // The destroyed session's cookie gets a new one, never the old values.
