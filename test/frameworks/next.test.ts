@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken, PGStore, SessionManager } from '../../src/index.js';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { hashToken, PGStore, SessionManager, type SessionCookie } from '../../src/index.js';
+import { nextSessions, type NextSessions } from '../../src/integrations/next.js';
 import { databaseUrl, openNodePostgres, type Backend } from '../support/backends.js';
 import { installExample, type ExampleApp, type RunningApp } from './support/example-app.js';
 import { visitor, type Visitor } from './support/next-visitor.js';
@@ -232,5 +233,53 @@ export default function Page() {
       const output = await app.npm(['exec', '--', 'next', 'build', bundler, 'main-entry-only'], NEXT_ENV);
       expect(output).toMatch(/Generating static pages/);
     }
+  });
+});
+
+describe('nextSessions, with a cookie store as Next hands one over', () => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await openNodePostgres();
+  });
+  afterAll(() => backend?.close());
+
+  /** What `await cookies()` is to the integration: get and set, here kept in a Map. */
+  const cookieStore = (initial: Record<string, string> = {}) => {
+    const values = new Map(Object.entries(initial));
+    const set: Array<{ name: string; value: string; options: SessionCookie['options'] }> = [];
+    return {
+      set,
+      store: {
+        get: (name: string) => (values.has(name) ? { value: values.get(name)! } : undefined),
+        set: (name: string, value: string, options: SessionCookie['options']) => void set.push({ name, value, options }),
+      },
+    };
+  };
+  const rows = async () => (await backend.query<{ n: number }>('SELECT count(*)::int AS n FROM sessions'))[0]!.n;
+
+  it("commits when the change ends in Next's redirect(), and not when it throws anything else", async () => {
+    const sessions = nextSessions<{ user: string }>(new PGStore(backend.db, { cleanupInterval: 0 }));
+    const redirect = Object.assign(new Error('NEXT_REDIRECT'), { digest: 'NEXT_REDIRECT;replace;/;307;' });
+    const failed = cookieStore();
+    await expect(sessions.update(failed.store, (s) => { s.set('user', 'ada'); throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(failed.set).toEqual([]);
+    expect(await rows()).toBe(0);
+
+    const redirected = cookieStore();
+    await expect(sessions.update(Promise.resolve(redirected.store), (s) => { s.set('user', 'ada'); throw redirect; })).rejects.toBe(redirect);
+    expect(redirected.set).toEqual([{ name: 'session', value: expect.any(String), options: expect.objectContaining({ httpOnly: true, sameSite: 'lax' }) }]);
+    expect(await rows()).toBe(1);
+
+    const read = await sessions.read(cookieStore({ session: redirected.set[0]!.value }).store);
+    expect(read.get('user')).toBe('ada');
+    expect(await sessions.update(cookieStore({ session: redirected.set[0]!.value }).store, (s) => s.get('user'))).toBe('ada');
+  });
+
+  it('gives Server Components a session without setters', () => {
+    type ReadOnly = Awaited<ReturnType<NextSessions<{ user: string }>['read']>>;
+    expectTypeOf<ReadOnly>().toHaveProperty('get');
+    expectTypeOf<ReadOnly>().not.toHaveProperty('set');
+    expectTypeOf<ReadOnly>().not.toHaveProperty('destroy');
+    expectTypeOf<ReturnType<ReadOnly['get']>>().toEqualTypeOf<string | undefined>();
   });
 });
