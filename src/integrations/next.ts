@@ -77,10 +77,20 @@ export function nextSessions<Data extends Record<string, unknown> = Record<strin
 ): NextSessions<Data> {
   const manager = new SessionManager<Data>(store, options);
   const { name } = resolveCookieOptions(options.cookie);
-  const load = async (cookies: CookieReader | Promise<CookieReader>) => manager.loadToken((await cookies).get(name)?.value);
+  // A wrong argument fails before any query, naming what was expected.
+  const cookieStore = async <Store>(cookies: Store | Promise<Store>, method: 'get' | 'set'): Promise<Store> => {
+    const store = await cookies;
+    if (typeof (store as Record<string, unknown> | null)?.[method] !== 'function') {
+      throw new TypeError(`drizzle-pgstore: nextSessions needs a cookie store with ${method}(): cookies(), request.cookies or response.cookies`);
+    }
+    return store;
+  };
+  const load = async (cookies: CookieReader | Promise<CookieReader>) =>
+    manager.loadToken((await cookieStore(cookies, 'get')).get(name)?.value);
   const commit = async (session: Session<Data>, cookies: CookieWriter | Promise<CookieWriter>) => {
+    const store = await cookieStore(cookies, 'set');
     const cookie = await manager.commitCookie(session);
-    if (cookie !== null) (await cookies).set(cookie.name, cookie.value, cookie.options);
+    if (cookie !== null) store.set(cookie.name, cookie.value, cookie.options);
   };
   return {
     manager,
@@ -88,7 +98,8 @@ export function nextSessions<Data extends Record<string, unknown> = Record<strin
     load,
     commit,
     async update<T>(cookies: (CookieReader & CookieWriter) | Promise<CookieReader & CookieWriter>, change: (session: Session<Data>) => T | Promise<T>): Promise<Awaited<T>> {
-      const session = await load(cookies);
+      if (typeof change !== 'function') throw new TypeError('drizzle-pgstore: sessions.update takes a function that changes the session');
+      const session = await load(await cookieStore(cookies, 'set'));
       let result: Awaited<T>;
       try {
         result = await change(session);

@@ -275,6 +275,19 @@ describe('nextSessions, with a cookie store as Next hands one over', () => {
     expect(await sessions.update(cookieStore({ session: redirected.set[0]!.value }).store, (s) => s.get('user'))).toBe('ada');
   });
 
+  it('refuses what is no cookie store, before any query', async () => {
+    const sessions = nextSessions(new PGStore(backend.db, { cleanupInterval: 0 }));
+    const before = await rows();
+    const message = /^drizzle-pgstore: nextSessions needs a cookie store with get\(\): cookies\(\), request.cookies or response.cookies$/;
+    await expect(sessions.read(undefined as never)).rejects.toThrow(message);
+    await expect(sessions.update({ get: () => undefined } as never, () => {})).rejects.toThrow(/with set\(\)/);
+    await expect(sessions.update(cookieStore().store, 'not a function' as never)).rejects.toThrow(/update takes a function/);
+    const session = await sessions.load(cookieStore().store);
+    session.set('user', 'ada');
+    await expect(sessions.commit(session, {} as never)).rejects.toThrow(/with set\(\)/);
+    expect(await rows()).toBe(before);
+  });
+
   it('gives Server Components a session without setters', () => {
     type ReadOnly = Awaited<ReturnType<NextSessions<{ user: string }>['read']>>;
     expectTypeOf<ReadOnly>().toHaveProperty('get');
