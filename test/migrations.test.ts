@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -162,5 +163,50 @@ export const users = pgTable('users', { id: serial('id').primaryKey(), name: tex
     expect(require.resolve('drizzle-pgstore/schema')).toMatch(/dist\/schema\.cjs$/);
     expect(typeof schema.defineSessionsTable).toBe('function');
     expect(schema.sessions.expiry.name).toBe('expiry');
+  });
+});
+
+describe('the shipped migrations in a bundle', () => {
+  // What webpack does to the package inside a Next.js server bundle: import.meta.dirname
+  // becomes undefined. esbuild makes the same bundle here, of the main entry as published.
+  const bundleTheMainEntry = async (folder: string) => {
+    const { build } = await import('esbuild');
+    const outfile = join(folder, 'bundle.mjs');
+    await build({
+      entryPoints: [join(root, 'dist/index.js')],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      packages: 'external',
+      define: { 'import.meta.dirname': 'undefined' },
+      outfile,
+      logLevel: 'silent',
+    });
+    return (await import(outfile)) as typeof import('../src/index.js');
+  };
+
+  it('imports, and says why the folder is unknown only when a migrator asks for it', async () => {
+    const folder = fileURLToPath(new URL(`./.tmp/${uniqueName('bundle')}/`, import.meta.url));
+    await mkdir(folder, { recursive: true });
+    try {
+      const bundled = await bundleTheMainEntry(folder);
+      expect(typeof bundled.PGStore).toBe('function');
+      expect(bundled.migrations.migrationsTable).toBe('__drizzle_pgstore_migrations');
+      expect(bundled.ownerMigrations.migrationsTable).toBe('__drizzle_pgstore_owner_migrations');
+      expect(() => bundled.migrations.migrationsFolder).toThrow(
+        /^drizzle-pgstore: cannot find its shipped migrations \(the drizzle\/ folder of the package\): this module was bundled/,
+      );
+      expect(() => ({ ...bundled.ownerMigrations })).toThrow(/the drizzle-owner\/ folder/);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('are found by drizzle migrators, spread or not, from the unbundled package', async () => {
+    const { migrations, ownerMigrations } = await import('../src/index.js');
+    const { readMigrationFiles } = await import('drizzle-orm/migrator');
+    expect(readMigrationFiles(migrations)).toHaveLength(1);
+    expect(readMigrationFiles({ ...ownerMigrations, migrationsSchema: 'auth' })).toHaveLength(1);
+    expect({ ...migrations }).toEqual({ migrationsFolder: join(root, 'drizzle'), migrationsTable: '__drizzle_pgstore_migrations' });
   });
 });
