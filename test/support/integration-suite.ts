@@ -5,6 +5,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { sessionMiddleware, type SessionEnv } from '../../src/integrations/hono.js';
 import { PGStore, SessionManager } from '../../src/index.js';
 import { createPGSessionStorage } from '../../src/integrations/react-router.js';
+import { ExpressSessionStore } from '../../src/express/index.js';
+import { homeRoute } from '../../examples/react-router/routes.js';
+import { sessionStorage } from '../../examples/react-router/storage.js';
 import type { Backend, OpenBackend } from './backends.js';
 import { addOwnerColumn, ownedSessions } from './owned-sessions.js';
 import { CookieClient } from './cookie-client.js';
@@ -43,11 +46,38 @@ function honoApp(manager: SessionManager<Data>) {
   return app;
 }
 
-/** A React Router request handler: loaders and actions with getSession/commitSession. */
-function reactRouterHandler(store: PGStore) {
-  const cookie = createCookie('__session', { secrets: ['test secret'], httpOnly: true, sameSite: 'lax', path: '/' });
-  const { getSession, commitSession, destroySession } = createPGSessionStorage<Data>({ store, cookie, ownerOf: (data) => data.user });
+/** A promise and the function that settles it: how a test holds a request mid-flight without timing. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+/**
+ * Where the test holds requests: `/slow` tells `loaded` and waits for `release`; `/keys?together`
+ * waits until `together` requests have loaded the session, so all of them race.
+ */
+interface Hold {
+  loaded: ReturnType<typeof gate>;
+  release: ReturnType<typeof gate>;
+  together: number;
+}
+
+const newHold = (together = 0): Hold => ({ loaded: gate(), release: gate(), together });
+
+/**
+ * A React Router request handler: the example's home route at `/`, and loaders and actions of
+ * the suite's own, each committing with `Set-Cookie: await commitSession(session)` as React
+ * Router's docs show.
+ */
+function reactRouterHandler(store: PGStore, hold: Hold, onError: (error: Error) => void) {
+  const { getSession, commitSession, destroySession } = createPGSessionStorage<Data>({ store, cookie: testCookie, ownerOf: (data) => data.user, onError });
+  const keys = createPGSessionStorage({ store, cookie: testCookie, onError });
+  const home = homeRoute(sessionStorage(store, 'example secret'));
+  let arrived = 0;
+  const allArrived = gate();
   const { queryRoute } = createStaticHandler([
+    { id: 'home', path: '/', loader: home.loader, action: home.action },
     {
       id: 'visits',
       path: '/visits',
@@ -58,6 +88,30 @@ function reactRouterHandler(store: PGStore) {
           { visits: session.get('visits'), user: session.get('user') ?? null },
           { headers: { 'Set-Cookie': await commitSession(session) } },
         );
+      },
+    },
+    {
+      id: 'keys',
+      path: '/keys',
+      loader: async ({ request }) => {
+        const session = await keys.getSession(request.headers.get('Cookie'));
+        const query = new URL(request.url).searchParams;
+        if (query.has('together') && ++arrived === hold.together) allArrived.open();
+        if (query.has('together')) await allArrived.opened;
+        const key = query.get('set');
+        if (key !== null) session.set(key, true);
+        return Response.json(Object.keys(session.data).sort(), { headers: { 'Set-Cookie': await keys.commitSession(session) } });
+      },
+    },
+    {
+      id: 'slow',
+      path: '/slow',
+      loader: async ({ request }) => {
+        const session = await keys.getSession(request.headers.get('Cookie'));
+        hold.loaded.open();
+        await hold.release.opened;
+        session.set('late', true);
+        return Response.json({ late: true }, { headers: { 'Set-Cookie': await keys.commitSession(session) } });
       },
     },
     {
@@ -88,24 +142,35 @@ function reactRouterHandler(store: PGStore) {
   };
 }
 
+const testCookie = createCookie('__session', { secrets: ['test secret'], httpOnly: true, sameSite: 'lax', path: '/' });
+
 /** The framework integrations over real HTTP, on one backend. */
 export function describeIntegrations(open: OpenBackend) {
   let backend: Backend;
   let store: PGStore;
   let server: FetchServer | undefined;
   const tokens = async () => (await backend.query<{ token: string }>('SELECT token FROM sessions')).map((row) => row.token);
+  /** Rows inserted, updated or deleted in the sessions table since the test began, as a trigger logs them. */
+  const writes = async () => Number((await backend.query<{ n: string }>('SELECT count(*) AS n FROM session_writes'))[0]!.n);
 
   beforeAll(async () => {
     backend = await open();
     // With the owner column, which the React Router storage's ownerOf writes.
     await addOwnerColumn(backend);
     store = new PGStore(backend.db, { cleanupInterval: 0, table: ownedSessions });
+    await backend.query('CREATE TABLE session_writes (op text NOT NULL)');
+    await backend.query(
+      `CREATE FUNCTION log_session_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO session_writes VALUES (TG_OP); RETURN NULL; END $$`,
+    );
+    await backend.query(
+      'CREATE TRIGGER log_session_write AFTER INSERT OR UPDATE OR DELETE ON sessions FOR EACH ROW EXECUTE FUNCTION log_session_write()',
+    );
   });
   afterAll(async () => {
     await store?.close();
     await backend?.close();
   });
-  beforeEach(() => backend.query('TRUNCATE sessions'));
+  beforeEach(() => backend.query('TRUNCATE sessions, session_writes'));
   afterEach(async () => {
     await server?.close();
     server = undefined;
@@ -149,10 +214,16 @@ export function describeIntegrations(open: OpenBackend) {
       expect(reactRouterPackage.version.split('.')[0]).toBe(process.env.REACT_ROUTER_MAJOR ?? '7');
     });
 
-    const start = async () => {
-      server = await serveFetch(reactRouterHandler(store));
+    let hold: Hold;
+    let reported: Error[];
+    const start = async (together = 0) => {
+      hold = newHold(together);
+      reported = [];
+      server = await serveFetch(reactRouterHandler(store, hold, (error) => reported.push(error)));
       return new CookieClient(server.url);
     };
+    const sameOrigin = () => ({ origin: server!.url, 'sec-fetch-site': 'same-origin' });
+    const form = (intent: string) => new URLSearchParams({ intent });
 
     it('keeps a session across requests through getSession/commitSession, and destroySession deletes its row', async () => {
       const browser = await start();
@@ -187,6 +258,133 @@ export function describeIntegrations(open: OpenBackend) {
         expect(reply.body).toEqual({ visits: 1, user: null });
       }
       expect(await tokens()).toHaveLength(4);
+    });
+
+    it('gives a passer-by no row and no cookie: 20 cookie-less GETs of a loader that always commits', async () => {
+      await start();
+      let cookies = 0;
+      for (let i = 0; i < 20; i++) {
+        const visitor = new CookieClient(server!.url);
+        expect((await visitor.get('/')).body).toEqual({ userId: null, notice: null });
+        if (visitor.cookie('__session') !== undefined) cookies++;
+      }
+      expect({ rows: (await tokens()).length, writes: await writes(), cookies }).toEqual({ rows: 0, writes: 0, cookies: 0 });
+    });
+
+    it('writes nothing for an unchanged signed-in session: 10 GETs of a loader that always commits', async () => {
+      const browser = await start();
+      expect((await browser.request('POST', '/', form('sign-in'), sameOrigin())).status).toBe(302);
+      // The first read takes the flash, which is a change.
+      expect((await browser.get('/')).body).toEqual({ userId: 42, notice: 'Signed in' });
+      const before = await writes();
+      for (let i = 0; i < 10; i++) expect((await browser.get('/')).body).toEqual({ userId: 42, notice: null });
+      expect({ rows: (await tokens()).length, writes: (await writes()) - before }).toEqual({ rows: 1, writes: 0 });
+    });
+
+    it('keeps every key of 50 concurrent commits to one session, all loaded before any commits', async () => {
+      const browser = await start(50);
+      expect((await browser.get('/keys?set=first')).body).toEqual(['first']);
+      const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => browser.get(`/keys?together&set=k${i}`)));
+      expect(replies.map((reply) => reply.status)).toEqual(Array(50).fill(200));
+      const kept = (await browser.get<string[]>('/keys')).body.filter((key) => key.startsWith('k'));
+      expect(kept).toHaveLength(50);
+      expect(await tokens()).toHaveLength(1);
+    });
+
+    it('keeps a sign-out when a request that loaded the session before commits after it', async () => {
+      const browser = await start();
+      await browser.get('/keys?set=user');
+      const cookie = `__session=${browser.cookie('__session')}`;
+      const late = new CookieClient(server!.url).request('GET', '/slow', undefined, { cookie });
+      await hold.loaded.opened;
+      expect((await browser.post('/sign-out')).status).toBe(303);
+      expect(await tokens()).toEqual([]);
+      hold.release.open();
+      expect((await late).status).toBe(200);
+      expect(await tokens()).toEqual([]);
+      expect(reported.map((error) => error.message)).toEqual([expect.stringMatching(/ended by another request/)]);
+      // The old cookie names no session.
+      const again = await new CookieClient(server!.url).request<string[]>('GET', '/keys', undefined, { cookie });
+      expect(again.body).toEqual([]);
+    });
+  });
+
+  describe('the React Router example', () => {
+    const start = async () => {
+      server = await serveFetch(reactRouterHandler(store, newHold(), () => {}));
+      return new CookieClient(server.url);
+    };
+
+    it('renews the session id at sign-in, shows the flash once, and deletes the row at sign-out', async () => {
+      const browser = await start();
+      const signIn = () => browser.request('POST', '/', new URLSearchParams({ intent: 'sign-in' }), { origin: server!.url, 'sec-fetch-site': 'same-origin' });
+      expect((await signIn()).status).toBe(302);
+      // An id someone planted, e.g. their own: signing in again gives another, and ends the planted one.
+      const planted = browser.cookie('__session');
+      expect((await signIn()).status).toBe(302);
+      expect(browser.cookie('__session')).not.toBe(planted);
+      expect((await browser.get('/')).body).toEqual({ userId: 42, notice: 'Signed in' });
+      expect((await browser.get('/')).body).toEqual({ userId: 42, notice: null });
+      const plantedAgain = await new CookieClient(server!.url).request('GET', '/', undefined, { cookie: `__session=${planted}` });
+      expect(plantedAgain.body).toEqual({ userId: null, notice: null });
+      expect(await tokens()).toHaveLength(1);
+      await browser.request('POST', '/', new URLSearchParams({ intent: 'sign-out' }), { origin: server!.url });
+      expect(browser.cookie('__session')).toBeUndefined();
+      expect(await tokens()).toEqual([]);
+    });
+
+    it('refuses a cross-site sign-in or sign-out with 403, changing nothing and setting no cookie', async () => {
+      const browser = await start();
+      await browser.request('POST', '/', new URLSearchParams({ intent: 'sign-in' }), { 'sec-fetch-site': 'same-origin' });
+      const [row] = await tokens();
+      const before = await writes();
+      for (const headers of [
+        { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+        { 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:1' },
+        { origin: 'https://evil.example' },
+      ]) {
+        for (const intent of ['sign-in', 'sign-out']) {
+          const reply = await browser.request('POST', '/', new URLSearchParams({ intent }), headers);
+          expect(reply.status).toBe(403);
+          expect(reply.setCookies).toEqual([]);
+        }
+      }
+      expect({ rows: await tokens(), writes: (await writes()) - before }).toEqual({ rows: [row], writes: 0 });
+      expect((await browser.get('/')).body).toEqual({ userId: 42, notice: 'Signed in' });
+    });
+  });
+
+  describe('React Router beside other writers in one table', () => {
+    it("leaves express and manager rows alone, even when a signed cookie names one it cannot read", async () => {
+      // An express-session row under a token-shaped id, and a SessionManager row, written by their own adapters.
+      const expressId = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+      await new ExpressSessionStore(store).set(expressId, { cookie: { originalMaxAge: 60_000 }, user: 'ada' } as never);
+      const manager = new SessionManager<Data>(store, { cookie: { secure: false } });
+      const managed = await manager.loadToken(null);
+      managed.set('user', 'grace');
+      await manager.commitCookie(managed);
+      const rows = () => backend.query<{ token: string; data: Uint8Array; expiry: Date }>('SELECT token, data, expiry FROM sessions ORDER BY token');
+      const foreign = await rows();
+      expect(foreign).toHaveLength(2);
+
+      const reported: Error[] = [];
+      server = await serveFetch(reactRouterHandler(store, newHold(), (error) => reported.push(error)));
+      const signed = (await testCookie.serialize(expressId)).split(';')[0]!;
+      for (let i = 0; i < 3; i++) {
+        const reply = await new CookieClient(server.url).request('GET', '/visits', undefined, { cookie: signed });
+        expect(reply.body).toEqual({ visits: 1, user: null });
+      }
+      const browser = new CookieClient(server.url);
+      await browser.get('/visits');
+      await browser.post('/sign-out');
+
+      // The foreign rows are as they were; the three new sessions are the storage's own.
+      const after = await rows();
+      expect(after.filter((row) => foreign.some((old) => old.token === row.token))).toEqual(foreign);
+      expect(after).toHaveLength(5);
+      // Told once per request that carried the unreadable row's id, naming neither the token nor the data.
+      expect(reported).toHaveLength(3);
+      for (const error of reported) expect(error.message).not.toMatch(new RegExp(`${expressId}|ada`));
     });
   });
 }
