@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { createCookie, createStaticHandler } from 'react-router';
+import { createCookie, createSession, createStaticHandler, isSession } from 'react-router';
 import reactRouterPackage from 'react-router/package.json' with { type: 'json' };
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessionMiddleware, type SessionEnv } from '../../src/integrations/hono.js';
@@ -11,6 +11,7 @@ import { sessionStorage } from '../../examples/react-router/storage.js';
 import type { Backend, OpenBackend } from './backends.js';
 import { addOwnerColumn, ownedSessions } from './owned-sessions.js';
 import { CookieClient } from './cookie-client.js';
+import { unreachableDatabase, type UnreachableDatabase } from './unreachable-database.js';
 import { serveFetch, type FetchServer } from './fetch-server.js';
 
 type Data = { visits: number; user: string };
@@ -100,7 +101,19 @@ function reactRouterHandler(store: PGStore, hold: Hold, onError: (error: Error) 
         if (query.has('together')) await allArrived.opened;
         const key = query.get('set');
         if (key !== null) session.set(key, true);
+        const gone = query.get('unset');
+        if (gone !== null) session.unset(gone);
         return Response.json(Object.keys(session.data).sort(), { headers: { 'Set-Cookie': await keys.commitSession(session) } });
+      },
+    },
+    {
+      // "Remember me": each commit asks for the cookie and the session to last 30 days from now.
+      id: 'remember',
+      path: '/remember',
+      loader: async ({ request }) => {
+        const session = await keys.getSession(request.headers.get('Cookie'));
+        if (new URL(request.url).searchParams.has('sign-in')) session.set('user', 'ada');
+        return Response.json(Object.keys(session.data), { headers: { 'Set-Cookie': await keys.commitSession(session, { maxAge: 30 * 86_400 }) } });
       },
     },
     {
@@ -291,6 +304,32 @@ export function describeIntegrations(open: OpenBackend) {
       expect(await tokens()).toHaveLength(1);
     });
 
+    it('plays an unset onto the row as a racing request left it', async () => {
+      const browser = await start(2);
+      await browser.get('/keys?set=a');
+      await browser.get('/keys?set=b');
+      await Promise.all([browser.get('/keys?together&unset=a'), browser.get('/keys?together&set=c')]);
+      expect((await browser.get('/keys')).body).toEqual(['b', 'c']);
+    });
+
+    it('gives a commit with its own maxAge (remember me) that end, and writes it again at most once a minute', async () => {
+      const browser = await start();
+      const plain = await browser.get('/keys?set=a');
+      // testCookie has no maxAge: a browser-session cookie.
+      expect(plain.setCookies[0]).not.toMatch(/Max-Age|Expires/i);
+      const remembered = await browser.get('/remember?sign-in');
+      expect(remembered.setCookies[0]).toMatch(/Max-Age=2592000/);
+      const [row] = await backend.query<{ expiry: Date }>('SELECT expiry FROM sessions');
+      expect(Math.abs(new Date(row!.expiry).getTime() - (Date.now() + 30 * 86_400_000))).toBeLessThan(60_000);
+      const before = await writes();
+      for (let i = 0; i < 5; i++) expect((await browser.get('/remember')).body).toEqual(['a', 'user']);
+      expect((await writes()) - before).toBe(0);
+      // A passer-by asked to be remembered still has nothing to keep.
+      const visitor = new CookieClient(server!.url);
+      await visitor.get('/remember');
+      expect({ cookie: visitor.cookie('__session'), rows: (await tokens()).length }).toEqual({ cookie: undefined, rows: 1 });
+    });
+
     it('keeps a sign-out when a request that loaded the session before commits after it', async () => {
       const browser = await start();
       await browser.get('/keys?set=user');
@@ -386,5 +425,54 @@ export function describeIntegrations(open: OpenBackend) {
       expect(reported).toHaveLength(3);
       for (const error of reported) expect(error.message).not.toMatch(new RegExp(`${expressId}|ada`));
     });
+  });
+}
+
+/** What the React Router storage refuses or answers before any query: run once, on a database no query reaches. */
+export function describeReactRouterInput() {
+  let database: UnreachableDatabase;
+  let store: PGStore;
+  beforeAll(() => {
+    database = unreachableDatabase();
+    store = new PGStore(database.db, { cleanupInterval: 0 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.close();
+  });
+
+  it('refuses a misspelt option and a store that cannot commit, naming them', () => {
+    expect(() => createPGSessionStorage({ store, cookie: testCookie, idleTimout: 1000 } as never)).toThrow(/idleTimout/);
+    expect(() => createPGSessionStorage({ store: { find: async () => null } as never, cookie: testCookie })).toThrow(
+      /createPGSessionStorage needs a store with findWithExpiry\(\)/,
+    );
+    expect(() => createPGSessionStorage({ store, cookie: testCookie, lifetime: -1 })).toThrow(/lifetime/);
+  });
+
+  it("gives React Router's own sessions, and commits a new session nothing was set in to '' without a query", async () => {
+    const { getSession, commitSession, destroySession } = createPGSessionStorage({ store, cookie: testCookie });
+    for (const header of [null, '', 'other=1', '__session=%%%', `__session=${btoa(JSON.stringify('x'.repeat(43)))}`]) {
+      const session = await getSession(header);
+      expect(isSession(session)).toBe(true);
+      expect({ id: session.id, data: session.data }).toEqual({ id: '', data: {} });
+      session.flash('notice', 'read before the commit');
+      expect(session.get('notice')).toBe('read before the commit');
+      expect(await commitSession(session)).toBe('');
+    }
+    // A session made with React Router's createSession() is taken in as a new one.
+    expect(await commitSession(createSession())).toBe('');
+    expect(await destroySession(await getSession(null))).toMatch(/^__session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT/);
+    expect(database.connectionAttempts).toBe(0);
+  });
+
+  it('refuses a session it did not give out, and a value JSON cannot keep, naming the key, before any query', async () => {
+    const { getSession, commitSession, destroySession } = createPGSessionStorage({ store, cookie: testCookie });
+    await expect(commitSession(createSession({ user: 'ada' }, 'x'.repeat(43)))).rejects.toThrow(/commitSession takes a session from this storage's getSession/);
+    await expect(destroySession(createSession({}, 'x'.repeat(43)))).rejects.toThrow(/destroySession takes a session from this storage's getSession/);
+    const session = await getSession(null);
+    session.set('user', 'ada');
+    session.set('seen', new Map() as never);
+    await expect(commitSession(session)).rejects.toThrow(/"seen" is a Map/);
+    expect(database.connectionAttempts).toBe(0);
   });
 }
