@@ -74,6 +74,8 @@ const newHold = (together = 0): Hold => ({ loaded: gate(), release: gate(), toge
 function reactRouterHandler(store: PGStore, hold: Hold, onError: (error: Error) => void) {
   const { getSession, commitSession, destroySession } = createPGSessionStorage<Data>({ store, cookie: testCookie, ownerOf: (data) => data.user, onError });
   const keys = createPGSessionStorage({ store, cookie: testCookie, onError });
+  // touchAfter 0: an unchanged request moves the idle expiry whenever it would move at all.
+  const idle = createPGSessionStorage({ store, cookie: testCookie, idleTimeout: 3_600_000, touchAfter: 0, onError });
   const home = homeRoute(sessionStorage(store, 'example secret'));
   let arrived = 0;
   const allArrived = gate();
@@ -104,6 +106,15 @@ function reactRouterHandler(store: PGStore, hold: Hold, onError: (error: Error) 
         const gone = query.get('unset');
         if (gone !== null) session.unset(gone);
         return Response.json(Object.keys(session.data).sort(), { headers: { 'Set-Cookie': await keys.commitSession(session) } });
+      },
+    },
+    {
+      id: 'idle',
+      path: '/idle',
+      loader: async ({ request }) => {
+        const session = await idle.getSession(request.headers.get('Cookie'));
+        if (new URL(request.url).searchParams.has('set')) session.set('user', 'ada');
+        return Response.json(session.data, { headers: { 'Set-Cookie': await idle.commitSession(session) } });
       },
     },
     {
@@ -328,6 +339,21 @@ export function describeIntegrations(open: OpenBackend) {
       const visitor = new CookieClient(server!.url);
       await visitor.get('/remember');
       expect({ cookie: visitor.cookie('__session'), rows: (await tokens()).length }).toEqual({ cookie: undefined, rows: 1 });
+    });
+
+    it('with idleTimeout, slides an unchanged session: one touch of the expiry, and the cookie sent again', async () => {
+      const browser = await start();
+      await browser.get('/idle?set');
+      const [before] = await backend.query<{ expiry: Date }>('SELECT expiry FROM sessions');
+      const writesBefore = await writes();
+      const cookie = browser.cookie('__session');
+      const reply = await browser.get('/idle');
+      expect(reply.body).toEqual({ user: 'ada' });
+      // testCookie has no maxAge: a browser-session cookie, sent again with the same token.
+      expect(reply.setCookies).toEqual([`__session=${cookie}; Path=/; HttpOnly; SameSite=Lax`]);
+      const [after] = await backend.query<{ expiry: Date }>('SELECT expiry FROM sessions');
+      expect(new Date(after!.expiry).getTime()).toBeGreaterThan(new Date(before!.expiry).getTime());
+      expect((await writes()) - writesBefore).toBe(1);
     });
 
     it('keeps a sign-out when a request that loaded the session before commits after it', async () => {
