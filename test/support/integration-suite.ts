@@ -372,6 +372,18 @@ export function describeIntegrations(open: OpenBackend) {
       const again = await new CookieClient(server!.url).request<string[]>('GET', '/keys', undefined, { cookie });
       expect(again.body).toEqual([]);
     });
+
+    it('keeps a sign-out everywhere (deleteOwner) when a request that loaded the session before commits after it', async () => {
+      const browser = await start();
+      await browser.post('/sign-in');
+      expect(await store.sessionsOf('grace')).toHaveLength(1);
+      const late = browser.get('/slow');
+      await hold.loaded.opened;
+      expect(await store.deleteOwner('grace')).toBe(1);
+      hold.release.open();
+      expect((await late).status).toBe(200);
+      expect(await tokens()).toEqual([]);
+    });
   });
 
   describe('the React Router example', () => {
