@@ -75,6 +75,12 @@ const DAY = 86_400_000;
 /** A commit's own `maxAge`/`expires` moves the session's end only when it moves it by more than this: not a write per request. */
 const DEADLINE_SLACK = 60_000;
 
+/** When a commit's own `maxAge` or `expires` says the session should end, as React Router reads them. */
+function endAskedFor(options: SerializeOptions): number | undefined {
+  if (options?.maxAge != null) return Date.now() + options.maxAge * 1000;
+  return options?.expires?.getTime();
+}
+
 /** What this storage knows of a session it gave out: the manager's session and the data as last loaded or written. */
 interface Tracked {
   managed: ManagedSession;
@@ -162,14 +168,9 @@ export function createPGSessionStorage<Data = SessionData, FlashData = Data>(
         if (change.kind === 'set') managed.set(change.key, change.value);
         else managed.delete(change.key);
       }
-      const ends =
-        serializeOptions?.maxAge != null
-          ? Date.now() + serializeOptions.maxAge * 1000
-          : serializeOptions?.expires != null
-            ? serializeOptions.expires.getTime()
-            : undefined;
+      const ends = endAskedFor(serializeOptions);
       // A session that has nothing and is given an end still has nothing: no row for a passer-by.
-      const begun = managed.token !== null || managed.status !== 'unmodified';
+      const begun = managed.token !== null || managed.status === 'modified';
       if (ends !== undefined && begun && ends <= Date.now()) {
         // A commit that expires the cookie ends the session.
         managed.destroy();
