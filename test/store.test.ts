@@ -105,7 +105,9 @@ for (const backend of BACKENDS) {
       expect(await store.findWithExpiry('victim-token')).toBeNull();
 
       await newStore({ encryptionKeys: [oldKey] }).save('other-key-token', bytes('x'), inOneHour());
-      await newStore({ encryptionKeys: undefined }).save('plain-token', bytes('{"plain":true}'), inOneHour());
+      const plain = new PGStore(db.db, { cleanupInterval: 0 });
+      stores.push(plain);
+      await plain.save('plain-token', bytes('{"plain":true}'), inOneHour());
       expect(await store.find('other-key-token')).toBeNull();
       expect(await store.find('plain-token')).toBeNull();
       expect(reasons()).toEqual(['failed-authentication', 'failed-authentication', 'unknown-key', 'not-encrypted']);

@@ -15,7 +15,7 @@ import {
   withinExpiryRange,
 } from '../input.js';
 import { DeleteCoalescer } from './delete-coalescer.js';
-import { SessionCipher, UnreadableSessionDataError, type EncryptionKey } from './encryption.js';
+import { SEAL_OVERHEAD, SessionCipher, UnreadableSessionDataError, type EncryptionKey } from './encryption.js';
 import { reencryptRows, type ReencryptOptions, type ReencryptProgress } from './encryption-rotation.js';
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { batchSecrets, queryError, type CallSecrets } from './redaction.js';
@@ -41,7 +41,10 @@ export const byStoredKey = Symbol('drizzle-pgstore.byStoredKey');
 
 /** Options of a {@link PGStore}; every one has a default. */
 export interface PGStoreOptions {
-  /** Milliseconds between cleanups of expired rows. Default 5 minutes; 0 turns cleanup off. */
+  /**
+   * Milliseconds between cleanups of expired rows (from the end of one run to the start of
+   * the next). Default 5 minutes; 0 turns cleanup off; 1 to 9 are refused as a mistake.
+   */
   cleanupInterval?: number;
   /** Spread of each cleanup wait as a fraction of the interval, 0 to 1. Default 0. */
   cleanupJitter?: number;
@@ -65,7 +68,10 @@ export interface PGStoreOptions {
    * in transaction mode before 1.21 (or with `max_prepared_statements = 0`).
    */
   preparedStatements?: boolean;
-  /** Largest session `save` accepts, in bytes. Default 16 MiB. */
+  /**
+   * Largest session `save` accepts, in bytes (before encryption, which adds 33). Default
+   * 16 MiB; at least 1, at most what a PostgreSQL bytea holds (1 GB).
+   */
   maxDataBytes?: number;
   /**
    * Store SHA-256 of each token (see {@link hashToken}) instead of the token, so that
@@ -145,6 +151,10 @@ export interface DeleteExpiredOptions {
 const DEFAULT_CLEANUP_INTERVAL = 5 * 60_000;
 const DEFAULT_MAX_DATA_BYTES = 16 * 1024 * 1024;
 const DEFAULT_BATCH_SIZE = 5000;
+/** Shorter intervals are refused: a cleanup every millisecond or so is a mistake (seconds taken for milliseconds?). */
+const MIN_CLEANUP_INTERVAL = 10;
+/** PostgreSQL's largest field value: 1 GB less one byte. */
+const MAX_BYTEA_BYTES = 2 ** 30 - 1;
 
 /**
  * A session store in a PostgreSQL table, over any Drizzle PostgreSQL database: the
@@ -196,12 +206,18 @@ export class PGStore implements SessionStore {
     checkOptionNames('PGStore', options, OPTION_NAMES);
     const interval = options.cleanupInterval ?? DEFAULT_CLEANUP_INTERVAL;
     checkRange('cleanupInterval', interval, { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds' });
+    if (interval > 0 && interval < MIN_CLEANUP_INTERVAL) {
+      throw new RangeError(
+        `drizzle-pgstore: cleanupInterval is ${interval} ms: a cleanup every few milliseconds cannot be meant; ` +
+          `give at least ${MIN_CLEANUP_INTERVAL} (it counts milliseconds: 300_000 is 5 minutes), or 0 to turn cleanup off`,
+      );
+    }
     const jitter = options.cleanupJitter ?? 0;
     checkRange('cleanupJitter', jitter, { min: 0, max: 1, integer: false });
     this.#batchSize = options.cleanupBatchSize ?? DEFAULT_BATCH_SIZE;
     checkRange('cleanupBatchSize', this.#batchSize, { min: 1, max: Number.MAX_SAFE_INTEGER });
     this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
-    checkRange('maxDataBytes', this.#maxDataBytes, { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' });
+    checkRange('maxDataBytes', this.#maxDataBytes, { min: 1, max: MAX_BYTEA_BYTES - SEAL_OVERHEAD, unit: 'bytes', note: 'PostgreSQL keeps at most 1 GB in a bytea' });
     if (options.onError !== undefined) checkFunction('onError', options.onError);
     this.#hashTokens = options.hashTokens ?? true;
     checkBoolean('hashTokens', this.#hashTokens);
