@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashToken, PGStore, UnreadableSessionDataError, type PGStoreOptions } from '../src/index.js';
-import { BACKENDS, type Backend } from './support/backends.js';
+import { defineSessionsTable, hashToken, PGStore, StoreQueryError, UnreadableSessionDataError, type PGStoreOptions } from '../src/index.js';
+import { BACKENDS, uniqueName, type Backend } from './support/backends.js';
 import { describeStoreContract } from './support/contract.js';
 import { addOwnerColumn, ownedSessions } from './support/owned-sessions.js';
 import { sameBytes } from './support/sql.js';
@@ -12,6 +12,26 @@ for (const backend of BACKENDS) {
     describe.each([{ hashTokens: false }, { hashTokens: true }])('hashTokens: $hashTokens', ({ hashTokens }) =>
       describeStoreContract(backend.open, { sharesAppClock: backend.sharesAppClock, hashTokens }),
     );
+  });
+
+  describe(`PGStore on a database without its table, on ${backend.name}`, () => {
+    it('says in the error how to create the table', async () => {
+      const db = await backend.open();
+      const store = new PGStore(db.db, { cleanupInterval: 0, table: defineSessionsTable(uniqueName('missing')) });
+      try {
+        for (const call of [() => store.find('some-token'), () => store.save('some-token', bytes('x'), inOneHour())]) {
+          const error = await call().then(() => undefined, (e: unknown) => e);
+          expect(error).toBeInstanceOf(StoreQueryError);
+          expect((error as StoreQueryError).code).toBe('42P01');
+          expect((error as Error).message).toMatch(
+            /^drizzle-pgstore: (find|save) failed: relation "missing_\w+" does not exist \(create the table: npx drizzle-pgstore migrate, or export \{ sessions \} from 'drizzle-pgstore\/schema' in your Drizzle schema and run drizzle-kit generate and drizzle-kit migrate; see docs\/schema.md\)$/,
+          );
+        }
+      } finally {
+        await store.close();
+        await db.close();
+      }
+    });
   });
 
   describe(`PGStore with encryptionKeys on ${backend.name}`, () => {

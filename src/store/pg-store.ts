@@ -7,12 +7,13 @@ import {
   checkExpiry,
   checkFunction,
   checkOptionNames,
-  checkOwner,
   checkRange,
   checkSessionsTable,
   checkToken,
   checkTokenToWrite,
+  ownerText,
   withinExpiryRange,
+  type Owner,
 } from '../input.js';
 import { DeleteCoalescer } from './delete-coalescer.js';
 import { SEAL_OVERHEAD, SessionCipher, UnreadableSessionDataError, type EncryptionKey } from './encryption.js';
@@ -446,7 +447,8 @@ export class PGStore implements SessionStore {
   }
 
   /**
-   * The live sessions of `owner`, the latest expiry first: where a user is signed in. Each
+   * The live sessions of an owner (a string, or a whole number or bigint, which is taken as
+   * its decimal text: `42` and `'42'` are one owner), the latest expiry first: where a user is signed in. Each
    * has its key (the token, or its hash with `hashTokens`), data and expiry; the one whose
    * token is `current` is marked. Show devices from what the data holds, never the key.
    *
@@ -455,9 +457,9 @@ export class PGStore implements SessionStore {
    * const devices = await store.sessionsOf(userId, { current: token });
    * ```
    */
-  async sessionsOf(owner: string, options: SessionsOfOptions = {}): Promise<OwnedSession[]> {
+  async sessionsOf(of: Owner, options: SessionsOfOptions = {}): Promise<OwnedSession[]> {
     this.#checkOpen('sessionsOf');
-    checkOwner(owner);
+    const owner = ownerText(of);
     checkOptionNames('sessionsOf', options, ['current']);
     if (options.current !== undefined) checkToken(options.current);
     const statements = this.#ownerStatements('sessionsOf');
@@ -474,7 +476,7 @@ export class PGStore implements SessionStore {
   }
 
   /**
-   * Ends every session of `owner` in one statement, all but the one whose token is `except`
+   * Ends every session of an owner (as {@link sessionsOf} takes it) in one statement, all but the one whose token is `except`
    * if given, and resolves to how many live sessions ended. A session saved for the owner
    * before the call began does not survive it.
    *
@@ -484,9 +486,9 @@ export class PGStore implements SessionStore {
    * const ended = await store.deleteOwner(userId, { except: token });
    * ```
    */
-  async deleteOwner(owner: string, options: DeleteOwnerOptions = {}): Promise<number> {
+  async deleteOwner(of: Owner, options: DeleteOwnerOptions = {}): Promise<number> {
     this.#checkOpen('deleteOwner');
-    checkOwner(owner);
+    const owner = ownerText(of);
     checkOptionNames('deleteOwner', options, ['except']);
     if (options.except !== undefined) checkToken(options.except);
     const statements = this.#ownerStatements('deleteOwner');
@@ -673,9 +675,9 @@ export class PGStore implements SessionStore {
    */
   #ownerToWrite(method: string, options: SaveOptions) {
     checkOptionNames(method, options, SAVE_OPTION_NAMES);
-    const { owner } = options;
-    if (owner === undefined) return undefined;
-    if (owner !== null) checkOwner(owner);
+    const given: unknown = options.owner;
+    if (given === undefined) return undefined;
+    const owner = given === null ? null : ownerText(given);
     return { owner, statements: this.#ownerStatements(method) };
   }
 
