@@ -60,7 +60,7 @@ function rewrite(db: SessionDatabase, table: SessionsTable, keys: string[], read
   return db
     .update(table)
     .set({ data: sql`moved.data` })
-    .from(sql`unnest(${tokens}::text[], ${before}::text::bytea[], ${after}::text::bytea[]) as moved(token, old, data)`)
+    .from(sql`unnest(${sql.param(tokens)}::text[], ${before}::text::bytea[], ${after}::text::bytea[]) as moved(token, old, data)`)
     .where(and(eq(table.token, sql`moved.token`), eq(table.data, sql`moved.old`)))
     .returning({ key: table.token });
 }
