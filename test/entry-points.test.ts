@@ -54,6 +54,7 @@ const SURFACE: Record<string, string[]> = {
     'SessionManager',
     'StoreClosedError',
     'StoreQueryError',
+    'UnreadableSessionDataError',
     'defineSessionsTable',
     'hashToken',
     'migrations',
