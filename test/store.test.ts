@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defineSessionsTable, hashToken, PGStore, StoreQueryError, UnreadableSessionDataError, type PGStoreOptions } from '../src/index.js';
+import {
+  defineSessionsTable,
+  hashToken,
+  PGStore,
+  SessionManager,
+  StoreQueryError,
+  UnreadableSessionDataError,
+  type PGStoreOptions,
+} from '../src/index.js';
 import { BACKENDS, uniqueName, type Backend } from './support/backends.js';
 import { describeStoreContract } from './support/contract.js';
 import { addOwnerColumn, ownedSessions } from './support/owned-sessions.js';
@@ -97,6 +105,24 @@ for (const backend of BACKENDS) {
       expect((await rawData('owned-token-1')).includes('second')).toBe(false);
       expect(await store.replace('owned-token-1', bytes('first'), bytes('third'), inOneHour())).toBe(false);
       expect(await store.replace('missing-token', bytes('first'), bytes('third'), inOneHour())).toBe(false);
+    });
+
+    it('works under SessionManager: load, commit with compare-and-swap, and iterate', async () => {
+      const manager = new SessionManager<{ visits?: number; seen?: boolean }>(newStore(), { cookie: { secure: false } });
+      const first = await manager.load(new Request('http://app.test/'));
+      first.set('visits', 1);
+      const response = await manager.commit(first, new Response('ok'));
+      const cookie = response.headers.get('set-cookie')!.split(';')[0]!;
+      const again = await manager.load(new Request('http://app.test/', { headers: { cookie } }));
+      expect(again.get('visits')).toBe(1);
+      again.set('visits', 2);
+      await manager.commit(again, new Response('ok'));
+      await manager.iterate(async (session) => session.set('seen', true));
+      const last = await manager.load(new Request('http://app.test/', { headers: { cookie } }));
+      expect([last.get('visits'), last.get('seen')]).toEqual([2, true]);
+      const [row] = await rawRows();
+      expect(Buffer.from(row!.data).includes('visits')).toBe(false);
+      expect(told).toEqual([]);
     });
 
     it('seals each write afresh: the same data twice is stored as two different values', async () => {
