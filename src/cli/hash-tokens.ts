@@ -18,7 +18,7 @@ const hashTokensHelp = `Usage: drizzle-pgstore hash-tokens [options]
 
 Replaces each token in the sessions table by its SHA-256 (base64url, as hashToken() and
 SCS's HashTokenInStore give it), in one transaction, so that a table written with
-hashTokens: false (the default before 0.2) keeps its sessions under hashTokens: true.
+hashTokens: false (the default of earlier versions) keeps its sessions under hashTokens: true.
 It marks the table when done, and a second run does nothing. Run it as you run a
 migration, before the upgraded app serves: the old app does not find hashed rows.
 Writes wait for it; reads go on.

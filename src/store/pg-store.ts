@@ -77,9 +77,9 @@ export interface PGStoreOptions {
   /**
    * Store SHA-256 of each token (see {@link hashToken}) instead of the token, so that
    * reading the table yields no usable session. Default true. `all()`, `tokens()` and
-   * `sessionsOf()` give the hashes. A table written with `hashTokens: false` (the default
-   * before 0.2) needs `npx drizzle-pgstore hash-tokens` once, or its sessions are not found
-   * (see docs/encryption.md).
+   * `sessionsOf()` give the hashes. A table written with `hashTokens: false` (the default of
+   * earlier versions) needs `npx drizzle-pgstore hash-tokens` once, or its sessions are not
+   * found (see docs/encryption.md).
    */
   hashTokens?: boolean;
   /**
