@@ -2,8 +2,8 @@
  * npm run bench [-- --json FILE] [--scale] [--seconds S] [--rounds R] [--sweep 1,4,128] [--only 'find hit,save']
  *
  * One run, one database, one pool and the same concurrency for every subject: raw pg
- * with prepared statements (the floor), connect-pg-simple, PGStore and
- * ExpressSessionStore. Subjects take turns in a rotating order, round by round, so drift
+ * with prepared statements (the floor), connect-pg-simple, PGStore, PGStore with
+ * encryptionKeys and ExpressSessionStore. Subjects take turns in a rotating order, round by round, so drift
  * in a noisy machine does not favour one. Only ratios within one run mean anything.
  */
 import { writeFile } from 'node:fs/promises';
@@ -35,7 +35,8 @@ const { values } = parseArgs({
 });
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = 'pgstore_bench';
+// A schema of this run's own, so that two runs on one server never drop each other's tables.
+const schema = `pgstore_bench_${process.pid}`;
 const config: BenchConfig = { databaseUrl, schema, poolSize: Number(values.pool) };
 const concurrency = Number(values.concurrency);
 const rounds = Number(values.rounds);
@@ -85,7 +86,7 @@ const workloads: Workload[] = [
 ];
 
 // The concurrency sweep: how each subject scales from one caller to many, raw pg beside it.
-const SWEEP_SUBJECTS = ['raw pg', 'PGStore', 'ExpressSessionStore'];
+const SWEEP_SUBJECTS = ['raw pg', 'PGStore', 'PGStore encrypted', 'ExpressSessionStore'];
 for (const callers of (values.sweep ?? '').split(',').filter(Boolean).map(Number)) {
   if (callers === concurrency) continue; // the workloads above are that point
   for (const name of ['find hit', 'save', 'request mix']) {
@@ -100,12 +101,13 @@ async function main() {
   // One pool for every subject: each turn runs on the same connections (at one caller, the
   // same one), so no subject gains or loses by the server process it happens to talk to.
   const pool = newPool(config);
-  const allSubjects = [rawPg(pool), connectPgSimpleSubject(pool, schema), pgStore(pool), expressSessionStore(pool)];
-  for (const table of ['sessions', 'session'] as const) {
+  const allSubjects = [rawPg(pool), connectPgSimpleSubject(pool, schema), pgStore(pool), pgStore(pool, { encrypted: true }), expressSessionStore(pool)];
+  for (const table of ['sessions', 'session', 'sessions_encrypted'] as const) {
     await seed(admin, table, { prefix: 'tok', count: sessionCount, seconds: 86_400 });
   }
   await admin.query('VACUUM ANALYZE sessions');
   await admin.query('VACUUM ANALYZE session');
+  await admin.query('VACUUM ANALYZE sessions_encrypted');
 
   const results: Array<Measurement & { workload: string; callers: number; subject: string }> = [];
   const only = values.only?.split(',');

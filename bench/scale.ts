@@ -35,7 +35,7 @@ export async function runScale(config: ScaleConfig): Promise<ScaleResult> {
   const { rows, log } = config;
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize, options: `-c search_path=${config.schema}` });
   pool.on('error', () => {});
-  const store = new PGStore(drizzle(pool), { cleanupInterval: 0 });
+  const store = new PGStore(drizzle(pool), { cleanupInterval: 0, hashTokens: false });
   const admin = new pg.Pool({ connectionString: config.databaseUrl, max: 2, options: `-c search_path=${config.schema}` });
   const findLoad = async (concurrency: number, ms: number, tokenCount: number) => {
     const latencies = new Latencies();
@@ -106,7 +106,7 @@ export async function runScale(config: ScaleConfig): Promise<ScaleResult> {
     const oneSeconds = (performance.now() - t) / 1000;
     await seed(admin, 'sessions', { prefix: 'dead', count: rows, seconds: -60 });
     await settle();
-    const cleaners = Array.from({ length: 4 }, () => new PGStore(drizzle(pool), { cleanupInterval: 0 }));
+    const cleaners = Array.from({ length: 4 }, () => new PGStore(drizzle(pool), { cleanupInterval: 0, hashTokens: false }));
     const errors: string[] = [];
     t = performance.now();
     const counts = await Promise.all(

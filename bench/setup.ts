@@ -4,7 +4,8 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { migrations } from '../src/index.js';
-import { sessionObject, sessionBytes } from './subjects.js';
+import { SessionCipher } from '../src/store/encryption.js';
+import { BENCH_KEY, sessionObject, sessionBytes, type BenchTable } from './subjects.js';
 
 /** Recreates the bench schema with our table (from the shipped migration) and connect-pg-simple's (from its table.sql). */
 export async function createBenchSchema(databaseUrl: string, schema: string): Promise<void> {
@@ -16,6 +17,7 @@ export async function createBenchSchema(databaseUrl: string, schema: string): Pr
     const tableSql = await readFile(require.resolve('connect-pg-simple/table.sql'), 'utf8');
     // WITH (OIDS=FALSE) is the PostgreSQL 11-era default spelled out; 12+ still accepts it.
     await pool.query(tableSql);
+    await pool.query('CREATE TABLE sessions_encrypted (LIKE sessions INCLUDING ALL)');
   } finally {
     await pool.end();
   }
@@ -27,10 +29,22 @@ export async function createBenchSchema(databaseUrl: string, schema: string): Pr
  */
 export async function seed(
   pool: pg.Pool,
-  table: 'sessions' | 'session',
+  table: BenchTable,
   { prefix, count, seconds }: { prefix: string; count: number; seconds: number },
 ): Promise<void> {
-  if (table === 'sessions') {
+  if (table === 'sessions_encrypted') {
+    // Sealed here as the store seals them, each for its own row.
+    const cipher = new SessionCipher([BENCH_KEY]);
+    const tokens = Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
+    const sealed = tokens.map((token) => Buffer.from(cipher.seal(token, sessionBytes())).toString('hex'));
+    await pool.query(
+      `INSERT INTO sessions_encrypted (token, data, expiry)
+       SELECT token, decode(hex, 'hex'), current_timestamp + make_interval(secs => $3)
+       FROM unnest($1::text[], $2::text[]) AS seeded(token, hex)
+       ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
+      [tokens, sealed, seconds],
+    );
+  } else if (table === 'sessions') {
     await pool.query(
       `INSERT INTO sessions (token, data, expiry)
        SELECT $1 || i, $2::bytea, current_timestamp + make_interval(secs => $3)

@@ -1,15 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import connectPgSimple from 'connect-pg-simple';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import session from 'express-session';
 import pg from 'pg';
-import { PGStore } from '../src/index.js';
+import { defineSessionsTable, PGStore } from '../src/index.js';
 
 /** What every subject is measured on. A "request" is what one HTTP request costs the store. */
 export interface Subject {
   name: string;
   /** The table the subject reads and writes, for seeding. */
-  table: 'sessions' | 'session';
+  table: BenchTable;
   find(token: string): Promise<unknown>;
   save(token: string): Promise<unknown>;
   delete(token: string): Promise<unknown>;
@@ -17,6 +18,12 @@ export interface Subject {
   request(token: string, i: number): Promise<unknown>;
   close(): Promise<void>;
 }
+
+/** The bench's tables: ours, connect-pg-simple's, and ours again for the encrypted store, whose rows are sealed. */
+export type BenchTable = 'sessions' | 'session' | 'sessions_encrypted';
+
+/** The key of the encrypted subject, made fresh for each run. */
+export const BENCH_KEY = randomBytes(32);
 
 export interface BenchConfig {
   databaseUrl: string;
@@ -78,14 +85,22 @@ export function rawPg(pool: pg.Pool): Subject {
   };
 }
 
-/** PGStore on drizzle's node-postgres driver. */
-export function pgStore(pool: pg.Pool): Subject {
-  const store = new PGStore(drizzle(pool), { cleanupInterval: 0 });
+/**
+ * PGStore on drizzle's node-postgres driver; with `encrypted`, on its own table with
+ * `encryptionKeys`. Both keep raw tokens (`hashTokens: false`), as the seeded rows and raw pg
+ * do, so the two differ by encryption alone.
+ */
+export function pgStore(pool: pg.Pool, { encrypted = false } = {}): Subject {
+  const store = new PGStore(drizzle(pool), {
+    cleanupInterval: 0,
+    hashTokens: false,
+    ...(encrypted && { table: defineSessionsTable('sessions_encrypted'), encryptionKeys: [BENCH_KEY] }),
+  });
   const bytes = sessionBytes();
   const save = (token: string) => store.save(token, bytes, new Date(Date.now() + DAY_MS));
   return {
-    name: 'PGStore',
-    table: 'sessions',
+    name: encrypted ? 'PGStore encrypted' : 'PGStore',
+    table: encrypted ? 'sessions_encrypted' : 'sessions',
     find: (token) => store.find(token),
     save,
     delete: (token) => store.delete(token),

@@ -27,6 +27,12 @@ function recognisedAcrossBuilds(name: string) {
 }
 
 const storeClosed = recognisedAcrossBuilds('StoreClosedError');
+
+/** PostgreSQL's undefined_table: the sessions table was never made, or is not on the search_path. */
+const UNDEFINED_TABLE = '42P01';
+const MISSING_TABLE_HINT =
+  ' (create the table: npx drizzle-pgstore migrate, or export { sessions } from \'drizzle-pgstore/schema\' in your ' +
+  'Drizzle schema and run drizzle-kit generate and drizzle-kit migrate; see docs/schema.md)';
 const storeQuery = recognisedAcrossBuilds('StoreQueryError');
 
 /**
@@ -113,7 +119,7 @@ export class StoreQueryError extends Error {
   declare readonly cause: DriverErrorSummary;
 
   constructor(method: string, cause: DriverErrorSummary) {
-    super(`drizzle-pgstore: ${method} failed: ${cause.message}`, { cause });
+    super(`drizzle-pgstore: ${method} failed: ${cause.message}${cause.code === UNDEFINED_TABLE ? MISSING_TABLE_HINT : ''}`, { cause });
     this.method = method;
     this.code = cause.code;
     storeQuery.mark(this);

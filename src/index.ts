@@ -9,6 +9,8 @@ export type {
   TouchOptions,
 } from './session-store.js';
 export type { CleanupRun, CleanupStatus } from './store/cleanup.js';
+export { UnreadableSessionDataError, type EncryptionKey, type UnreadableReason } from './store/encryption.js';
+export type { ReencryptOptions, ReencryptProgress } from './store/encryption-rotation.js';
 export { hashToken } from './token-hash.js';
 export { StoreClosedError, StoreQueryError, type DriverErrorSummary } from './errors.js';
 export {

@@ -70,16 +70,29 @@ export function checkToken(token: unknown): asserts token is string {
   checkText('token', token, MAX_TOKEN_BYTES);
 }
 
+/** Who a session belongs to, as the store takes it: a user id as text, or a whole number (kept as its decimal text). */
+export type Owner = string | number | bigint;
+
 /**
- * Refuses an owner that is not a non-empty string an index can hold. A number is refused
- * too, rather than turned into text here: `1` and `"1"` must not be two owners by accident.
+ * The text an owner is kept as, or an error naming what is wrong with it. A whole number
+ * (a number that is a safe integer, or a bigint) is kept in decimal, so `42`, `42n` and
+ * `'42'` are one owner, as a user's numeric id and its text are one user. A fraction, NaN
+ * or a number past 2^53 is refused: it is no id, or not the id it was.
  */
-export function checkOwner(owner: unknown): asserts owner is string {
-  if (typeof owner === 'number' || typeof owner === 'bigint') {
-    throw new TypeError(`drizzle-pgstore: owner must be a string, got ${typeof owner} (pass String(id))`);
+export function ownerText(owner: unknown): string {
+  if (typeof owner === 'bigint') return String(owner);
+  if (typeof owner === 'number') {
+    if (!Number.isSafeInteger(owner)) {
+      throw new RangeError(
+        `drizzle-pgstore: owner must be a string or a whole number, got number ${owner}` +
+          (Number.isInteger(owner) ? ' (past 2^53 a number has lost digits: pass a bigint or a string)' : ''),
+      );
+    }
+    return String(owner);
   }
   checkText('owner', owner, MAX_OWNER_BYTES);
   if (owner === '') throw new RangeError('drizzle-pgstore: owner must not be empty (null clears it)');
+  return owner;
 }
 
 /** A token that a row can be written under: a valid one, and not empty. */

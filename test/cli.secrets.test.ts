@@ -72,12 +72,30 @@ describe('the CLI never prints a database password', () => {
     expect(stats.stderr).toContain(`no PGlite database at ${folder}: no such folder`);
   });
 
-  it('in a driver message that repeats part of the URL', async () => {
-    // The host is the password by mistake: the DNS error names the host.
-    for (const result of await expectNoPassword(['--database-url', 'postgres://me:TopSecret123@TopSecret123.invalid/test'])) {
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/ENOTFOUND/);
+  it('masks by position: a short or common password leaves the rest of the line as it is', async () => {
+    const cases: Array<[string, string]> = [
+      ['postgres://postgres:postgres@127.0.0.1:1/trial1', 'postgres://postgres@127.0.0.1:1/trial1'],
+      ['postgres://app:app@127.0.0.1:1/app', 'postgres://app@127.0.0.1:1/app'],
+      ['postgres://nouser:e@127.0.0.1:1/test', 'postgres://nouser@127.0.0.1:1/test'],
+      ['postgres://me:1@127.0.0.1:1/test1', 'postgres://me@127.0.0.1:1/test1'],
+      ['postgres://me@127.0.0.1:1/test?password=test&sslpassword=me', 'postgres://me@127.0.0.1:1/test'],
+    ];
+    for (const [url, shown] of cases) {
+      for (const env of [{}, { DATABASE_URL: url }]) {
+        const result = await runCli(['stats', ...('DATABASE_URL' in env ? [] : ['--database-url', url])], env);
+        expect(result.stderr, url).toMatch(new RegExp(`^drizzle-pgstore: cannot connect to ${shown.replaceAll('.', '\\.').replaceAll('?', '\\?')}: .*ECONNREFUSED`));
+        expect(result.stderr).not.toContain('***');
+      }
     }
+    const unexpected = await runCli(['stats', 'postgres://postgres:postgres@127.0.0.1:1/trial1']);
+    expect(unexpected.stderr).toMatch(/^drizzle-pgstore: Unexpected argument 'postgres:\/\/postgres@127\.0\.0\.1:1\/trial1'/);
+  });
+
+  it('shows a host as the host, even one that repeats the password', async () => {
+    // Masking by position: what stands in the host's place is the host, and the DNS error names it.
+    const result = await runCli(['stats', '--database-url', 'postgres://me:TopSecret123@TopSecret123.invalid/test']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^drizzle-pgstore: cannot connect to postgres:\/\/me@TopSecret123\.invalid\/test: .*ENOTFOUND/);
   });
 
   describe('on a database it reaches', () => {

@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { hashToken } from '../src/index.js';
+import { SessionCipher } from '../src/store/encryption.js';
 import { databaseUrl } from './support/backends.js';
 import { oneLine, runCli, targets, type Target } from './support/cli.js';
 import { EDGE_STEPS, rowsExpiringAt } from './support/edge-expiries.js';
@@ -66,8 +69,61 @@ describe.each(targets)('the CLI on %s', (_name, open) => {
     expect(row).toEqual({ live: 1000, total: 1000 });
   });
 
+  it('reencrypt moves every live session to the first key of the environment variable, and a rerun finds none left', async () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const old = new SessionCipher([oldKey]);
+    const rows = Array.from({ length: 25 }, (_, i) => ({ key: hashToken(`token-${i}`), data: `session ${i}` }));
+    const values = rows.map(({ key, data }) => `('${key}', decode('${Buffer.from(old.seal(key, Buffer.from(data))).toString('hex')}', 'hex'), now() + interval '1 hour')`);
+    await target.exec(`TRUNCATE sessions; INSERT INTO sessions (token, data, expiry) VALUES ${values.join(', ')}`);
+    const env = { ...target.env, DRIZZLE_PGSTORE_ENCRYPTION_KEYS: `${newKey.toString('base64')}, ${oldKey.toString('base64url')}` };
+    const result = await runCli(['reencrypt', '--batch-size', '10', ...target.args], env);
+    expect(result).toMatchObject({ code: 0, stdout: 'moved 25 sessions to the current key; 0 were written by the app meanwhile (so are on it already)\n' });
+    expect(result.stderr).toBe(
+      ['moved 10 sessions so far (0 written by the app meanwhile, 0 unreadable)', 'moved 20 sessions so far (0 written by the app meanwhile, 0 unreadable)', 'moved 25 sessions so far (0 written by the app meanwhile, 0 unreadable)', ''].join('\n'),
+    );
+    const current = new SessionCipher([newKey]);
+    const stored = await target.exec('SELECT token, data FROM sessions ORDER BY token');
+    const opened = stored.map((row) => current.open(row.token as string, row.data as Uint8Array));
+    expect(opened.map((data) => Buffer.from(data as Uint8Array).toString()).sort()).toEqual(rows.map((row) => row.data).sort());
+    const again = await runCli(['reencrypt', '--quiet', ...target.args], env);
+    expect(again).toMatchObject({ code: 0, stderr: '', stdout: expect.stringMatching(/^moved 0 sessions/) });
+    for (const output of [result, again]) expect(`${output.stdout}${output.stderr}`).not.toMatch(new RegExp([newKey.toString('base64').slice(0, 12), oldKey.toString('base64url').slice(0, 12)].map((k) => k.replace(/[+/]/g, '\\$&')).join('|')));
+  });
+
+  it('reencrypt refuses missing or bad keys without showing them', async () => {
+    const short = randomBytes(16).toString('base64');
+    const cases: Array<[Record<string, string>, string]> = [
+      [{}, 'drizzle-pgstore: no keys: set DRIZZLE_PGSTORE_ENCRYPTION_KEYS to the app\'s encryptionKeys, current first, comma-separated (keys never go on the command line) (see \'drizzle-pgstore --help\')'],
+      [{ DRIZZLE_PGSTORE_ENCRYPTION_KEYS: `${randomBytes(32).toString('base64')},${short}` }, 'drizzle-pgstore: key 2 of DRIZZLE_PGSTORE_ENCRYPTION_KEYS is 16 bytes; an AES-256 key is 32 (the key is not shown); a string is read as base64, so a password is no key: make one with openssl rand -base64 32 (see \'drizzle-pgstore --help\')'],
+    ];
+    for (const [keys, message] of cases) {
+      const result = await runCli(['reencrypt', ...target.args], { ...target.env, ...keys });
+      expect(result.code).toBe(2);
+      expect(oneLine(result)).toBe(message);
+    }
+    const named = await runCli(['reencrypt', '--keys-env', 'MY_KEYS', ...target.args], { ...target.env, MY_KEYS: short });
+    expect(oneLine(named)).toMatch(/^drizzle-pgstore: key 1 of MY_KEYS is 16 bytes/);
+  });
+
+  it('hash-tokens hashes the keys of a table written with hashTokens: false, once', async () => {
+    await target.exec(`TRUNCATE sessions; ${FILL(2, 3)}`);
+    const first = await run('hash-tokens');
+    expect(first).toEqual({ code: 0, stdout: 'hashed the tokens of 5 rows\n', stderr: '' });
+    const tokens = (await target.exec('SELECT token FROM sessions ORDER BY token')).map((row) => row.token);
+    expect(tokens).toEqual(['dead1', 'dead2', 'live1', 'live2', 'live3'].map(hashToken).sort());
+    expect(await run('hash-tokens')).toEqual({ code: 0, stdout: 'the tokens were hashed before; nothing to do\n', stderr: '' });
+    expect((await target.exec('SELECT token FROM sessions ORDER BY token')).map((row) => row.token)).toEqual(tokens);
+    // The command works under the default store: stats and cleanup count and delete the hashed rows.
+    expect(JSON.parse((await run('stats', '--json')).stdout)).toMatchObject({ live: 3, expired: 2 });
+    expect((await run('cleanup')).stdout).toMatch(/^deleted 2 expired rows/);
+  });
+
   it('--help works on each command', async () => {
-    for (const command of ['migrate', 'cleanup', 'schedule', 'stats']) {
+    const reencrypt = await runCli(['reencrypt', '--help']);
+    expect(reencrypt.stdout).toContain('read from the environment variable DRIZZLE_PGSTORE_ENCRYPTION_KEYS');
+    expect(reencrypt.stdout).toContain('never from the command line');
+    expect((await runCli(['--help'])).stdout).toContain('never the command line');
+    for (const command of ['migrate', 'cleanup', 'schedule', 'stats', 'reencrypt', 'hash-tokens']) {
       const result = await runCli([command, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`Usage: drizzle-pgstore ${command}`);
@@ -81,8 +137,8 @@ describe('CLI errors', () => {
   it('refuses bad arguments with exit status 2', async () => {
     const pglite = ['--pglite', join(tmpdir(), 'never-created')];
     const cases: Array<[string[], RegExp, Record<string, string>?]> = [
-      [['frobnicate'], /unknown command 'frobnicate'; commands are migrate, cleanup, schedule, stats/],
-      [['--pglite', 'x', 'stats'], /the command comes first \(migrate, cleanup, schedule, stats\), then its options; got '--pglite'/],
+      [['frobnicate'], /unknown command 'frobnicate'; commands are migrate, cleanup, schedule, stats, reencrypt, hash-tokens/],
+      [['--pglite', 'x', 'stats'], /the command comes first \(migrate, cleanup, schedule, stats, reencrypt, hash-tokens\), then its options; got '--pglite'/],
       [['stats'], /no database: pass --database-url URL or --pglite DIR, or set DATABASE_URL/],
       [['stats', '--bogus', ...pglite], /Unknown option '--bogus'/],
       [['stats', '--database-url', 'mysql://x'], /--database-url is a mysql: URL, not a PostgreSQL one \(it should look like postgres:\/\/user:password@host:5432\/database\)/],

@@ -54,6 +54,7 @@ const SURFACE: Record<string, string[]> = {
     'SessionManager',
     'StoreClosedError',
     'StoreQueryError',
+    'UnreadableSessionDataError',
     'defineSessionsTable',
     'hashToken',
     'migrations',
@@ -88,6 +89,20 @@ describe('the public surface', () => {
 });
 
 describe('entry points', () => {
+  it('docs/install.md names every entry point that require() loads', async () => {
+    const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    const required = Object.entries(manifest.exports)
+      .filter(([, targets]) => typeof targets === 'object' && targets !== null && 'require' in targets)
+      .map(([path]) => (path === '.' ? 'drizzle-pgstore' : `drizzle-pgstore/${path.slice(2)}`));
+    expect(required.length).toBeGreaterThanOrEqual(5);
+    const install = await readFile(join(root, 'docs/install.md'), 'utf8');
+    const sentence = /a CommonJS build of every entry point \(([^)]*)\)/.exec(install)?.[1] ?? '';
+    const listed = [...sentence.matchAll(/`([^`]+)`/g)].map((match) => match[1]);
+    expect(listed.sort()).toEqual(required.sort());
+    const require = createRequire(join(root, 'package.json'));
+    for (const entry of required) expect(typeof require(entry), entry).toBe('object');
+  });
+
   it('the main entry imports no framework (express-session, Hono, React Router) and no driver, directly or through its files', async () => {
     const { files, packages } = await importGraph('dist/index.js');
     expect(files.size).toBeGreaterThan(3);

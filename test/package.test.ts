@@ -50,7 +50,7 @@ function report(result: CommandResult): Record<string, unknown> {
 }
 
 describe('the packed tarball', () => {
-  it('holds what prepare built: both formats of every entry point, with types, and the command', () => {
+  it('holds what prepack built: both formats of every entry point, with types, and the command', () => {
     for (const entry of ['index', 'express/index', 'integrations/hono', 'integrations/react-router', 'schema']) {
       for (const extension of ['.js', '.d.ts', '.cjs', '.d.cts']) expect(packed.files).toContain(`dist/${entry}${extension}`);
     }
@@ -66,6 +66,12 @@ describe('the packed tarball', () => {
 });
 
 describe('an app that installed the tarball', { timeout: 120_000 }, () => {
+  it('installed it with --strict-allow-scripts, without a word: the package carries no install script', async () => {
+    expect(app.installWarnings).toBe('');
+    const manifest = JSON.parse(await readFile(join(app.dir, 'node_modules/drizzle-pgstore/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(manifest.scripts ?? {}).not.toHaveProperty(hook);
+  });
+
   it('runs the command: npx drizzle-pgstore --help', async () => {
     const help = await app.npx(['drizzle-pgstore', '--help']);
     expect(help.code).toBe(0);

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { defineSessionsTable, type SessionsTable } from '../schema.js';
+import { rowsOf } from './rows.js';
 import type { SessionDatabase } from '../database.js';
 import { deleteExpiredBatchQuery } from '../store/statements.js';
 
@@ -39,10 +40,6 @@ export interface CleanupJob {
 
 const RUNS_SHOWN = 5;
 
-/** Rows of a raw query, as node-postgres and PGlite both return them. */
-async function rows<Row>(db: SessionDatabase, query: ReturnType<typeof sql>): Promise<Row[]> {
-  return ((await db.execute(query)) as unknown as { rows: Row[] }).rows;
-}
 
 /** An identifier as PostgreSQL would need it written: bare when it can be, quoted otherwise. */
 export function quoteIdentifier(name: string): string {
@@ -61,7 +58,7 @@ export const jobName = (table: QualifiedTable) =>
 export async function qualify(db: SessionDatabase, table: SessionsTable): Promise<QualifiedTable | undefined> {
   const { name, schema } = getTableConfig(table);
   const target = schema === undefined ? sql`quote_ident(${name})` : sql`quote_ident(${schema}) || '.' || quote_ident(${name})`;
-  const [row] = await rows<{ schema: string }>(
+  const [row] = await rowsOf<{ schema: string }>(
     db,
     sql`SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(${target})`,
   );
@@ -105,7 +102,7 @@ export function cleanupCommand(db: SessionDatabase, table: QualifiedTable, batch
  * or set for it, in the words of this server's version.
  */
 export async function checkCron(db: SessionDatabase): Promise<void> {
-  const [state] = await rows<{ installed: boolean; available: boolean; cron_database: string | null; database: string; major: number }>(
+  const [state] = await rowsOf<{ installed: boolean; available: boolean; cron_database: string | null; database: string; major: number }>(
     db,
     sql`SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') AS installed,
                EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_cron') AS available,
@@ -135,13 +132,13 @@ export async function checkCron(db: SessionDatabase): Promise<void> {
 
 /** Installs the job, or replaces the one of the same name; returns its id. */
 export async function scheduleJob(db: SessionDatabase, table: QualifiedTable, schedule: string, command: string): Promise<number> {
-  const [row] = await rows<{ id: string }>(db, sql`SELECT cron.schedule(${jobName(table)}, ${schedule}, ${command}) AS id`);
+  const [row] = await rowsOf<{ id: string }>(db, sql`SELECT cron.schedule(${jobName(table)}, ${schedule}, ${command}) AS id`);
   return Number(row!.id);
 }
 
 /** Removes the job of `table`; says whether there was one. */
 export async function unscheduleJob(db: SessionDatabase, table: QualifiedTable): Promise<boolean> {
-  const removed = await rows<{ ok: boolean }>(
+  const removed = await rowsOf<{ ok: boolean }>(
     db,
     sql`SELECT cron.unschedule(jobid) AS ok FROM cron.job WHERE jobname = ${jobName(table)} AND username = current_user`,
   );
@@ -150,18 +147,18 @@ export async function unscheduleJob(db: SessionDatabase, table: QualifiedTable):
 
 /** The cleanup job of `table` and its latest runs, or `null` when there is none (or no pg_cron to ask). */
 export async function readJob(db: SessionDatabase, table: QualifiedTable): Promise<CleanupJob | null> {
-  const [readable] = await rows<{ ok: boolean }>(
+  const [readable] = await rowsOf<{ ok: boolean }>(
     db,
     // CASE, so that the privilege is asked of a schema that exists.
     sql`SELECT CASE WHEN to_regclass('cron.job') IS NULL THEN false ELSE has_schema_privilege('cron', 'USAGE') END AS ok`,
   );
   if (!readable?.ok) return null;
-  const [job] = await rows<{ jobid: string; schedule: string; active: boolean }>(
+  const [job] = await rowsOf<{ jobid: string; schedule: string; active: boolean }>(
     db,
     sql`SELECT jobid, schedule, active FROM cron.job WHERE jobname = ${jobName(table)} AND username = current_user`,
   );
   if (!job) return null;
-  const runs = await rows<{ status: string; message: string | null; started_ms: number | null; finished_ms: number | null }>(
+  const runs = await rowsOf<{ status: string; message: string | null; started_ms: number | null; finished_ms: number | null }>(
     db,
     sql`SELECT status, return_message AS message,
                floor(extract(epoch from start_time) * 1000)::float8 AS started_ms,

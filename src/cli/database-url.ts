@@ -65,38 +65,20 @@ export function describeDatabaseUrl(url: URL): string {
   return `${url.protocol}//${user}${host}${url.pathname}${query}`;
 }
 
-const decoded = (text: string) => {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-};
-
 /** A PostgreSQL URL as node-postgres reads it, or undefined. */
 const postgresUrl = (text: string) => (/^postgres(ql)?:\/\//i.test(text) ? parse(text) : undefined);
 
-/**
- * Every form in which `text` may carry a password: for a PostgreSQL URL, the password and
- * each `…pass…=` query parameter, as written and decoded. Any other text that looks as if
- * it holds credentials (`scheme://…`, `user:password@…`) is all secret, as nobody can tell
- * which part is the password; other text (a folder, a table name) holds none.
- */
-function secretsIn(text: string): string[] {
-  const url = postgresUrl(text);
-  if (url === undefined) return /:\/\/|:[^@]*@/.test(text) ? [text] : [];
-  const raw = [url.password];
-  for (const pair of url.search.slice(1).split('&')) {
-    const equals = pair.indexOf('=');
-    if (equals > 0 && /pass/i.test(decoded(pair.slice(0, equals)))) raw.push(pair.slice(equals + 1));
-  }
-  return raw.flatMap((secret) => [secret, decoded(secret), decoded(secret.replaceAll('+', ' '))]).filter((secret) => secret !== '');
-}
+/** Text that is no PostgreSQL URL but looks as if it holds credentials (`scheme://…`, `user:password@…`). */
+const looksLikeCredentials = (text: string) => /:\/\/|:[^@]*@/.test(text);
 
 /**
- * Removes from `message` every URL among `sources` (shown as its password-free name) and
- * every form of a password they carry (shown as `***`). For messages of drivers and
- * argument parsers, which may repeat what they were given.
+ * Replaces in `message` each of `sources` that is a PostgreSQL URL with its name without
+ * the password (the URL's password field, and every query parameter but `host` and `port`,
+ * so `password` and `sslpassword` go too), and each that looks as if it holds credentials
+ * with `***`. For messages of drivers and argument parsers, which may repeat what they
+ * were given. It masks by position, never by searching the message for the password: a
+ * short or common password ("postgres", "1") would otherwise be revealed by what it
+ * replaced in the rest of the line.
  *
  * @example
  * ```ts
@@ -104,16 +86,16 @@ function secretsIn(text: string): string[] {
  * ```
  */
 export function hidePasswords(message: string, sources: Iterable<string>): string {
+  // Longest first, so a URL that contains another is replaced whole.
+  const replacements = [...sources]
+    .map((source) => {
+      const url = postgresUrl(source);
+      if (url !== undefined) return [source, describeDatabaseUrl(url)] as const;
+      return looksLikeCredentials(source) ? ([source, '***'] as const) : undefined;
+    })
+    .filter((pair) => pair !== undefined && pair[0] !== '')
+    .sort((a, b) => b![0].length - a![0].length);
   let hidden = message;
-  const secrets: string[] = [];
-  for (const source of sources) {
-    const found = secretsIn(source);
-    if (found.length === 0) continue;
-    const url = postgresUrl(source);
-    hidden = hidden.replaceAll(source, url === undefined ? '***' : describeDatabaseUrl(url));
-    secrets.push(...found);
-  }
-  // Longest first, so a password that contains another is replaced whole.
-  for (const secret of secrets.sort((a, b) => b.length - a.length)) hidden = hidden.replaceAll(secret, '***');
+  for (const [source, shown] of replacements as Array<readonly [string, string]>) hidden = hidden.replaceAll(source, shown);
   return hidden;
 }

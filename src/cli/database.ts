@@ -36,8 +36,8 @@ interface OpenedDatabase {
 }
 
 /**
- * Opens the target through node-postgres or PGlite (loaded only when needed, as both are
- * optional for a given app), and checks that it answers. A PGlite folder is held for this
+ * Opens the target through node-postgres or postgres.js, or PGlite (loaded only when needed,
+ * as each is optional for a given app), and checks that it answers. A PGlite folder is held for this
  * process until `close()` or exit; another process opening it meanwhile is refused.
  */
 export async function openDatabase(target: DatabaseTarget): Promise<OpenedDatabase> {
@@ -107,26 +107,56 @@ async function openPglite(folder: string, create: boolean): Promise<OpenedDataba
   }
 }
 
+/** Whether a module can be found from here, without loading it. */
+const installed = (name: string) => {
+  try {
+    import.meta.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const URL_NEEDS = 'a database URL (--database-url or DATABASE_URL)';
+
+/**
+ * Opens a PostgreSQL URL through whichever driver the app installed: node-postgres, else
+ * postgres.js. Either is an optional peer; an app has the one it uses.
+ */
 async function openPostgres(text: string): Promise<OpenedDatabase> {
   const label = describeDatabaseUrl(parseDatabaseUrl(text));
-  const { default: pg } = await importDriver('pg', 'a database URL (--database-url or DATABASE_URL)', () => import('pg'));
+  if (!installed('pg') && installed('postgres')) return openPostgresJs(text, label);
+  if (!installed('pg')) {
+    throw new Error(`${URL_NEEDS} needs the package pg or postgres (postgres.js), and neither is installed here: npm install pg`);
+  }
+  const { default: pg } = await importDriver('pg', URL_NEEDS, () => import('pg'));
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   const pool = new pg.Pool({ connectionString: text, max: 4, connectionTimeoutMillis: 10_000 });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  await answers(label, text, () => pool.query('SELECT 1'), () => pool.end());
+  const db = drizzle(pool);
+  return { db, label, migrate: migrateWith(db, migrate), close: () => pool.end() };
+}
+
+async function openPostgresJs(text: string, label: string): Promise<OpenedDatabase> {
+  const { default: postgres } = await importDriver('postgres', URL_NEEDS, () => import('postgres'));
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  const client = postgres(text, { max: 4, connect_timeout: 10, onnotice: () => {} });
+  await answers(label, text, () => client`SELECT 1`, () => client.end());
+  const db = drizzle(client);
+  return { db, label, migrate: migrateWith(db, migrate), close: () => client.end() };
+}
+
+/** Checks that the database answers; if not, closes the driver and says why, without the password. */
+async function answers(label: string, text: string, ask: () => Promise<unknown>, close: () => Promise<void>): Promise<void> {
   try {
-    await pool.query('SELECT 1');
+    await ask();
   } catch (error) {
-    await pool.end();
-    // Driver messages may repeat parts of the URL (a host that was a password by mistake).
+    await close();
+    // Driver messages may repeat the URL.
     throw new Error(`cannot connect to ${label}: ${hidePasswords(reasonOf(error), [text])}`);
   }
-  const db = drizzle(pool);
-  return {
-    db,
-    label,
-    migrate: migrateWith(db, migrate),
-    close: () => pool.end(),
-  };
 }

@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { oneLine } from '../error-text.js';
 import { UsageError } from './args.js';
 import { cleanupCommand } from './cleanup.js';
+import { hashTokensCommand } from './hash-tokens.js';
 import { hidePasswords } from './database-url.js';
 import { migrateCommand } from './migrate.js';
 import { PgliteFolderError } from './pglite-folder.js';
+import { reencryptCommand } from './reencrypt.js';
 import { scheduleCommand } from './schedule.js';
 import { statsCommand } from './stats.js';
 
@@ -16,6 +18,9 @@ Commands:
   cleanup   delete expired sessions once, in batches (for cron)
   schedule  install (or --remove) a pg_cron job that runs the cleanup in PostgreSQL
   stats     live and expired sessions, sizes, expiry range, cleanup job (--json for machines)
+  reencrypt move every session to the current encryption key (keys from an environment
+            variable, never the command line; see 'drizzle-pgstore reencrypt --help')
+  hash-tokens  hash the tokens of a table written with hashTokens: false, once
 
 The database is --database-url URL, else $DATABASE_URL, or --pglite DIR.
 Run 'drizzle-pgstore <command> --help' for a command's options,
@@ -29,6 +34,8 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   cleanup: (args) => cleanupCommand(args, out, progress),
   schedule: (args) => scheduleCommand(args, out),
   stats: (args) => statsCommand(args, out),
+  reencrypt: (args) => reencryptCommand(args, out, progress),
+  'hash-tokens': (args) => hashTokensCommand(args, out),
 };
 
 /** The version in this package's package.json, two folders up from `dist/cli/` and `src/cli/` alike. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { SessionDatabase } from '../database.js';
+import { rowsOf } from './rows.js';
 import { shellCommand } from './shell.js';
 
 /** The table a command needs is not there; the message says what makes it. */
@@ -59,10 +60,8 @@ function undefinedTable(error: unknown): Error | undefined {
 
 async function schemaExists(db: SessionDatabase, schema: string | undefined): Promise<boolean> {
   if (schema === undefined) return true;
-  const result = (await db.execute(sql`SELECT to_regnamespace(quote_ident(${schema})) IS NOT NULL AS found`)) as unknown as {
-    rows: Array<{ found: boolean }>;
-  };
-  return result.rows[0]?.found === true;
+  const [row] = await rowsOf<{ found: boolean }>(db, sql`SELECT to_regnamespace(quote_ident(${schema})) IS NOT NULL AS found`);
+  return row?.found === true;
 }
 
 /** Runs `work` on `db`; a missing table becomes a {@link MissingTableError} that says how to make it. */

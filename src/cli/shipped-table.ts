@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles, type MigrationConfig } from 'drizzle-orm/migrator';
 import type { SessionDatabase } from '../database.js';
+import { rowsOf } from './rows.js';
 
 /**
  * Makes the shipped sessions table again when the migration history records it but the
@@ -9,10 +10,8 @@ import type { SessionDatabase } from '../database.js';
  * shipped statements are all `IF NOT EXISTS`, so running them again is safe.
  */
 export async function ensureShippedTable(db: SessionDatabase, config: MigrationConfig): Promise<{ recreated: boolean }> {
-  const result = (await db.execute(sql`SELECT to_regclass('sessions') IS NOT NULL AS present`)) as unknown as {
-    rows: Array<{ present: boolean }>;
-  };
-  if (result.rows[0]?.present) return { recreated: false };
+  const [row] = await rowsOf<{ present: boolean }>(db, sql`SELECT to_regclass('sessions') IS NOT NULL AS present`);
+  if (row?.present) return { recreated: false };
   await runShippedStatements(db, config);
   return { recreated: true };
 }

@@ -7,14 +7,17 @@ import {
   checkExpiry,
   checkFunction,
   checkOptionNames,
-  checkOwner,
   checkRange,
   checkSessionsTable,
   checkToken,
   checkTokenToWrite,
+  ownerText,
   withinExpiryRange,
+  type Owner,
 } from '../input.js';
 import { DeleteCoalescer } from './delete-coalescer.js';
+import { SEAL_OVERHEAD, SessionCipher, UnreadableSessionDataError, type EncryptionKey } from './encryption.js';
+import { reencryptRows, type ReencryptOptions, type ReencryptProgress } from './encryption-rotation.js';
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { batchSecrets, queryError, type CallSecrets } from './redaction.js';
 import { MAX_BATCHED_DATA_BYTES, SaveCoalescer } from './save-coalescer.js';
@@ -39,7 +42,10 @@ export const byStoredKey = Symbol('drizzle-pgstore.byStoredKey');
 
 /** Options of a {@link PGStore}; every one has a default. */
 export interface PGStoreOptions {
-  /** Milliseconds between cleanups of expired rows. Default 5 minutes; 0 turns cleanup off. */
+  /**
+   * Milliseconds between cleanups of expired rows (from the end of one run to the start of
+   * the next). Default 5 minutes; 0 turns cleanup off; 1 to 9 are refused as a mistake.
+   */
   cleanupInterval?: number;
   /** Spread of each cleanup wait as a fraction of the interval, 0 to 1. Default 0. */
   cleanupJitter?: number;
@@ -51,7 +57,10 @@ export interface PGStoreOptions {
    * supported, such as a Citus table distributed by `token` (see docs/scaling.md).
    */
   cleanupSkipLocked?: boolean;
-  /** Told of each failed cleanup run. Default: one line on stderr. */
+  /**
+   * Told of each failed cleanup run, and of each row no key in `encryptionKeys` decrypts
+   * (an {@link UnreadableSessionDataError}). Default: one line on stderr.
+   */
   onError?: (error: unknown) => void;
   /** The sessions table. Default {@link sessions}; see {@link defineSessionsTable}. */
   table?: SessionsTable;
@@ -60,14 +69,33 @@ export interface PGStoreOptions {
    * in transaction mode before 1.21 (or with `max_prepared_statements = 0`).
    */
   preparedStatements?: boolean;
-  /** Largest session `save` accepts, in bytes. Default 16 MiB. */
+  /**
+   * Largest session `save` accepts, in bytes (before encryption, which adds 33). Default
+   * 16 MiB; at least 1, at most what a PostgreSQL bytea holds (1 GB).
+   */
   maxDataBytes?: number;
   /**
    * Store SHA-256 of each token (see {@link hashToken}) instead of the token, so that
-   * reading the table yields no usable session. Default false. `all()` and `tokens()`
-   * then give the hashes. Switching it on logs out every existing session.
+   * reading the table yields no usable session. Default true. `all()`, `tokens()` and
+   * `sessionsOf()` give the hashes. A table written with `hashTokens: false` (the default of
+   * earlier versions) needs `npx drizzle-pgstore hash-tokens` once, or its sessions are not
+   * found (see docs/encryption.md).
    */
   hashTokens?: boolean;
+  /**
+   * Encrypt session data at rest with AES-256-GCM. Each key is 32 bytes, as a Uint8Array
+   * or base64 / base64url text (`openssl rand -base64 32`). The first key encrypts every
+   * write; every key decrypts, so a rotation deploys `[newKey, oldKey]`, runs
+   * `npx drizzle-pgstore reencrypt` (or {@link PGStore.reencrypt}), then drops the old key.
+   * A row no key decrypts reads as no session and is reported to `onError`. Default: none,
+   * data is stored as given. See docs/encryption.md.
+   *
+   * @example
+   * ```ts
+   * new PGStore(db, { encryptionKeys: process.env.SESSION_KEYS!.split(',') }); // "new,old"
+   * ```
+   */
+  encryptionKeys?: readonly EncryptionKey[];
   /**
    * Send finds that wait at the same moment as one statement over an array of tokens.
    * Default true. Each caller still gets its own row (its own bytes) or `null`, and a find
@@ -105,6 +133,7 @@ const OPTION_NAMES = Object.keys({
   preparedStatements: true,
   maxDataBytes: true,
   hashTokens: true,
+  encryptionKeys: true,
   coalesceFinds: true,
   coalesceSaves: true,
   coalesceDeletes: true,
@@ -123,6 +152,10 @@ export interface DeleteExpiredOptions {
 const DEFAULT_CLEANUP_INTERVAL = 5 * 60_000;
 const DEFAULT_MAX_DATA_BYTES = 16 * 1024 * 1024;
 const DEFAULT_BATCH_SIZE = 5000;
+/** Shorter intervals are refused: a cleanup every millisecond or so is a mistake (seconds taken for milliseconds?). */
+const MIN_CLEANUP_INTERVAL = 10;
+/** PostgreSQL's largest field value: 1 GB less one byte. */
+const MAX_BYTEA_BYTES = 2 ** 30 - 1;
 
 /**
  * A session store in a PostgreSQL table, over any Drizzle PostgreSQL database: the
@@ -156,6 +189,9 @@ export class PGStore implements SessionStore {
   readonly #batchSize: number;
   readonly #maxDataBytes: number;
   readonly #hashTokens: boolean;
+  /** Seals and opens session data; undefined without `encryptionKeys`. */
+  readonly #cipher: SessionCipher | undefined;
+  readonly #onError: ((error: unknown) => void) | undefined;
   readonly #db: SessionDatabase;
   readonly #options: PGStoreOptions;
   /** Gathers concurrent finds; undefined with `coalesceFinds: false`. */
@@ -171,14 +207,20 @@ export class PGStore implements SessionStore {
     checkOptionNames('PGStore', options, OPTION_NAMES);
     const interval = options.cleanupInterval ?? DEFAULT_CLEANUP_INTERVAL;
     checkRange('cleanupInterval', interval, { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds' });
+    if (interval > 0 && interval < MIN_CLEANUP_INTERVAL) {
+      throw new RangeError(
+        `drizzle-pgstore: cleanupInterval is ${interval} ms: a cleanup every few milliseconds cannot be meant; ` +
+          `give at least ${MIN_CLEANUP_INTERVAL} (it counts milliseconds: 300_000 is 5 minutes), or 0 to turn cleanup off`,
+      );
+    }
     const jitter = options.cleanupJitter ?? 0;
     checkRange('cleanupJitter', jitter, { min: 0, max: 1, integer: false });
     this.#batchSize = options.cleanupBatchSize ?? DEFAULT_BATCH_SIZE;
     checkRange('cleanupBatchSize', this.#batchSize, { min: 1, max: Number.MAX_SAFE_INTEGER });
     this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
-    checkRange('maxDataBytes', this.#maxDataBytes, { min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' });
+    checkRange('maxDataBytes', this.#maxDataBytes, { min: 1, max: MAX_BYTEA_BYTES - SEAL_OVERHEAD, unit: 'bytes', note: 'PostgreSQL keeps at most 1 GB in a bytea' });
     if (options.onError !== undefined) checkFunction('onError', options.onError);
-    this.#hashTokens = options.hashTokens ?? false;
+    this.#hashTokens = options.hashTokens ?? true;
     checkBoolean('hashTokens', this.#hashTokens);
     const preparedStatements = options.preparedStatements ?? true;
     checkBoolean('preparedStatements', preparedStatements);
@@ -190,6 +232,8 @@ export class PGStore implements SessionStore {
     checkBoolean('coalesceDeletes', coalesceDeletes);
     const skipLocked = options.cleanupSkipLocked ?? true;
     checkBoolean('cleanupSkipLocked', skipLocked);
+    this.#cipher = options.encryptionKeys === undefined ? undefined : new SessionCipher(options.encryptionKeys);
+    this.#onError = options.onError;
     if (typeof db?.select !== 'function' || typeof db.insert !== 'function') {
       throw new TypeError('drizzle-pgstore: PGStore needs a Drizzle PostgreSQL database, e.g. drizzle(pool)');
     }
@@ -225,9 +269,10 @@ export class PGStore implements SessionStore {
     checkToken(token);
     if (token === '') return null;
     const key = this.#storedKey(token);
-    if (this.#finds) return (await this.#finds.find(key, token, 'find'))?.data ?? null;
-    const [row] = await this.#query('find', () => this.#statements.find.execute({ token: key }), { token, key });
-    return row ? row.data : null;
+    const row = this.#finds
+      ? await this.#finds.find(key, token, 'find')
+      : (await this.#query('find', () => this.#statements.find.execute({ token: key }), { token, key }))[0];
+    return row ? this.#opened(key, row.data) : null;
   }
 
   /**
@@ -243,7 +288,8 @@ export class PGStore implements SessionStore {
     const row = this.#finds
       ? await this.#finds.find(key, token, 'findWithExpiry')
       : await this.#query('findWithExpiry', () => this.#findOne(key, 'findWithExpiry'), { token, key });
-    return row ? { data: row.data, expiry: new Date(row.expiryMs!) } : null;
+    const data = row ? this.#opened(key, row.data) : null;
+    return data === null ? null : { data, expiry: new Date(row!.expiryMs!) };
   }
 
   /**
@@ -264,20 +310,21 @@ export class PGStore implements SessionStore {
     checkExpiry(expiry);
     const owned = this.#ownerToWrite('save', options);
     const key = this.#storedKey(token);
+    const written = this.#cipher ? this.#cipher.seal(key, data) : data;
     // With an owner the save goes alone (a batch would have to carry each row's owner mode),
     // and so does a big one (see MAX_BATCHED_DATA_BYTES).
-    if (this.#saves && !owned && data.byteLength <= MAX_BATCHED_DATA_BYTES) {
+    if (this.#saves && !owned && written.byteLength <= MAX_BATCHED_DATA_BYTES) {
       // Copies: the save waits for its batch, and the caller's bytes and Date are the caller's
-      // to change meanwhile (the contract says a store keeps copies).
-      return this.#saves.save(key, token, new Uint8Array(data), new Date(expiry));
+      // to change meanwhile (the contract says a store keeps copies). Sealed bytes are a copy.
+      return this.#saves.save(key, token, written === data ? new Uint8Array(data) : written, new Date(expiry));
     }
-    const secrets = { token, key, data, owner: owned?.owner ?? undefined };
+    const secrets = { token, key, data, othersData: [written], owner: owned?.owner ?? undefined };
     await this.#query(
       'save',
       () =>
         owned
-          ? owned.statements.save.execute({ token: key, data, expiry, owner: owned.owner })
-          : this.#statements.save.execute({ token: key, data, expiry }),
+          ? owned.statements.save.execute({ token: key, data: written, expiry, owner: owned.owner })
+          : this.#statements.save.execute({ token: key, data: written, expiry }),
       secrets,
     );
   }
@@ -302,6 +349,13 @@ export class PGStore implements SessionStore {
     checkExpiry(expiry);
     const owned = this.#ownerToWrite('replace', options);
     const key = this.#storedKey(token);
+    if (this.#cipher) {
+      // The row holds a sealing of `expected` that no one can make again (its nonce is random):
+      // compare what it opens to, then swap on the sealed bytes themselves.
+      const sealed = await this.#sealedSwap(key, token, expected, data);
+      if (sealed === null) return false;
+      ({ expected, data } = sealed);
+    }
     const rows = await this.#query(
       'replace',
       () =>
@@ -364,7 +418,12 @@ export class PGStore implements SessionStore {
   async all(): Promise<Map<string, Uint8Array>> {
     this.#checkOpen('all');
     const rows = await this.#query('all', () => this.#statements.all.execute());
-    return new Map(rows.map((row) => [row.token, row.data]));
+    const live = new Map<string, Uint8Array>();
+    for (const row of rows) {
+      const data = this.#opened(row.token, row.data);
+      if (data !== null) live.set(row.token, data);
+    }
+    return live;
   }
 
   /** The tokens of every live session (their hashes with `hashTokens`). */
@@ -388,7 +447,8 @@ export class PGStore implements SessionStore {
   }
 
   /**
-   * The live sessions of `owner`, the latest expiry first: where a user is signed in. Each
+   * The live sessions of an owner (a string, or a whole number or bigint, which is taken as
+   * its decimal text: `42` and `'42'` are one owner), the latest expiry first: where a user is signed in. Each
    * has its key (the token, or its hash with `hashTokens`), data and expiry; the one whose
    * token is `current` is marked. Show devices from what the data holds, never the key.
    *
@@ -397,9 +457,9 @@ export class PGStore implements SessionStore {
    * const devices = await store.sessionsOf(userId, { current: token });
    * ```
    */
-  async sessionsOf(owner: string, options: SessionsOfOptions = {}): Promise<OwnedSession[]> {
+  async sessionsOf(of: Owner, options: SessionsOfOptions = {}): Promise<OwnedSession[]> {
     this.#checkOpen('sessionsOf');
-    checkOwner(owner);
+    const owner = ownerText(of);
     checkOptionNames('sessionsOf', options, ['current']);
     if (options.current !== undefined) checkToken(options.current);
     const statements = this.#ownerStatements('sessionsOf');
@@ -409,11 +469,14 @@ export class PGStore implements SessionStore {
       token: options.current,
       key: current,
     });
-    return rows.map((row) => ({ key: row.key, data: row.data, expiry: new Date(row.expiryMs), current: row.key === current }));
+    return rows.flatMap((row) => {
+      const data = this.#opened(row.key, row.data);
+      return data === null ? [] : [{ key: row.key, data, expiry: new Date(row.expiryMs), current: row.key === current }];
+    });
   }
 
   /**
-   * Ends every session of `owner` in one statement, all but the one whose token is `except`
+   * Ends every session of an owner (as {@link sessionsOf} takes it) in one statement, all but the one whose token is `except`
    * if given, and resolves to how many live sessions ended. A session saved for the owner
    * before the call began does not survive it.
    *
@@ -423,9 +486,9 @@ export class PGStore implements SessionStore {
    * const ended = await store.deleteOwner(userId, { except: token });
    * ```
    */
-  async deleteOwner(owner: string, options: DeleteOwnerOptions = {}): Promise<number> {
+  async deleteOwner(of: Owner, options: DeleteOwnerOptions = {}): Promise<number> {
     this.#checkOpen('deleteOwner');
-    checkOwner(owner);
+    const owner = ownerText(of);
     checkOptionNames('deleteOwner', options, ['except']);
     if (options.except !== undefined) checkToken(options.except);
     const statements = this.#ownerStatements('deleteOwner');
@@ -466,6 +529,31 @@ export class PGStore implements SessionStore {
   }
 
   /**
+   * Moves every live session to the first of `encryptionKeys` now, in batches, rather than as
+   * each is next written: the step of a key rotation before the old key is dropped. Safe
+   * beside live traffic (a row is rewritten only if it still holds what the batch read, so a
+   * session saved meanwhile keeps what was saved) and safe to stop and run again (rows already
+   * on the current key are skipped). Rows no key opens are counted and left alone. The command
+   * `npx drizzle-pgstore reencrypt` runs it.
+   *
+   * @example
+   * ```ts
+   * const store = new PGStore(db, { encryptionKeys: [newKey, oldKey] });
+   * const { moved, unreadable } = await store.reencrypt({ onProgress: (p) => console.log(p.moved) });
+   * ```
+   */
+  async reencrypt(options: ReencryptOptions = {}): Promise<ReencryptProgress> {
+    this.#checkOpen('reencrypt');
+    checkOptionNames('reencrypt', options, ['batchSize', 'signal', 'onProgress']);
+    if (options.batchSize !== undefined) checkRange('batchSize', options.batchSize, { min: 1, max: 100_000 });
+    if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress);
+    if (!this.#cipher) throw new TypeError('drizzle-pgstore: reencrypt needs a store made with encryptionKeys');
+    return reencryptRows(this.#db, this.table, this.#cipher, (run, batch) =>
+      this.#query('reencrypt', run, { others: batch.keys, othersData: batch.data }),
+    options);
+  }
+
+  /**
    * Stops the background cleanup and waits for a run in flight. The store still works.
    * Safe at any time and more than once.
    *
@@ -502,6 +590,29 @@ export class PGStore implements SessionStore {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([this.#cleanup.stop(), this.#byStoredKey?.close()]);
+  }
+
+  /** The session data a row holds: as stored, or opened with the keys; null (reported) when no key opens it. */
+  #opened(key: string, stored: Uint8Array): Uint8Array | null {
+    if (!this.#cipher) return stored;
+    const opened = this.#cipher.open(key, stored);
+    if (typeof opened !== 'string') return opened;
+    const error = new UnreadableSessionDataError(opened);
+    if (this.#onError) this.#onError(error);
+    else console.error(error.message);
+    return null;
+  }
+
+  /**
+   * For a replace on an encrypted row: the row's sealed bytes to swap on and the new data
+   * sealed, or null when the live row does not hold `expected` (or is gone, or unreadable).
+   */
+  async #sealedSwap(key: string, token: string, expected: Uint8Array, data: Uint8Array) {
+    const row = await this.#query('replace', () => this.#findOne(key, 'find'), { token, key });
+    if (row === null) return null;
+    const opened = this.#opened(key, row.data);
+    if (opened === null || !Buffer.from(opened).equals(expected)) return null;
+    return { expected: row.data, data: this.#cipher!.seal(key, data) };
   }
 
   /** One find through its single-token statement. */
@@ -564,9 +675,9 @@ export class PGStore implements SessionStore {
    */
   #ownerToWrite(method: string, options: SaveOptions) {
     checkOptionNames(method, options, SAVE_OPTION_NAMES);
-    const { owner } = options;
-    if (owner === undefined) return undefined;
-    if (owner !== null) checkOwner(owner);
+    const given: unknown = options.owner;
+    if (given === undefined) return undefined;
+    const owner = given === null ? null : ownerText(given);
     return { owner, statements: this.#ownerStatements(method) };
   }
 

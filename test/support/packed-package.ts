@@ -19,7 +19,7 @@ export interface PackedPackage {
 /**
  * Packs the package the way npm does for a git or path dependency: from a checkout that
  * has what git has (the tracked files, none of `dist/`) plus the dev dependencies, so the
- * tarball holds only what `prepare` built and `files` lets through. The repository's own
+ * tarball holds only what `prepack` built and `files` lets through. The repository's own
  * `dist/` is left alone, as other tests read it meanwhile.
  */
 export async function packFromCheckout(workDir: string): Promise<PackedPackage> {
@@ -32,7 +32,7 @@ export async function packFromCheckout(workDir: string): Promise<PackedPackage> 
     await mkdir(dirname(join(checkout, file)), { recursive: true });
     await copyFile(join(repoRoot, file), join(checkout, file));
   }
-  // npm installs the dev dependencies into a git dependency's clone before `prepare`.
+  // `prepack` builds with the dev dependencies.
   await symlink(join(repoRoot, 'node_modules'), join(checkout, 'node_modules'), 'dir');
   const packed = await run('npm', ['pack', '--json', '--pack-destination', workDir], {
     cwd: checkout,

@@ -31,6 +31,8 @@ export interface CommandResult {
 /** An app in its own folder, outside the repository, with the packed tarball installed. */
 export interface ScratchApp {
   dir: string;
+  /** What `npm install --strict-allow-scripts <tarball>` printed on stderr. */
+  installWarnings: string;
   /** `node file ...args` in the app's folder. */
   node(file: string, args?: string[]): Promise<CommandResult>;
   /** `npx ...args` in the app's folder, never downloading anything. */
@@ -48,15 +50,17 @@ const settle = (work: Promise<{ stdout: string; stderr: string }>): Promise<Comm
   );
 
 /**
- * Installs `tarball` into a new app in `dir` with npm, as a user would, with TypeScript 5
+ * Installs `tarball` into a new app in `dir` with npm, as a careful user would (with
+ * `--strict-allow-scripts`), with TypeScript 5
  * (from npm's cache once it is there) and the scripts in test/fixtures/scratch-app. The
  * peers are linked from the repository's node_modules rather than installed: the app runs
  * on exactly what the repository tests with, and npm needs the registry for nothing else.
  */
 export async function installScratchApp(dir: string, tarball: string): Promise<ScratchApp> {
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true }));
-  const install = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps'];
-  await run('npm', [...install, tarball, `typescript@${TYPESCRIPT_5}`], { cwd: dir });
+  // Strict: npm refuses to install a package that carries an install script nobody allowed.
+  const install = ['install', '--strict-allow-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps'];
+  const installed = await run('npm', [...install, tarball, `typescript@${TYPESCRIPT_5}`], { cwd: dir });
   for (const name of companions) {
     const link = join(dir, 'node_modules', name);
     await mkdir(dirname(link), { recursive: true });
@@ -65,6 +69,7 @@ export async function installScratchApp(dir: string, tarball: string): Promise<S
   await cp(join(repoRoot, 'test/fixtures/scratch-app'), dir, { recursive: true });
   return {
     dir,
+    installWarnings: installed.stderr,
     node: (file, args = []) => settle(run(process.execPath, [join(dir, file), ...args], { cwd: dir })),
     npx: (args) => settle(run('npx', ['--no', '--', ...args], { cwd: dir })),
   };
