@@ -1,7 +1,7 @@
 import type { SessionData } from 'express-session';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../src/express/index.js';
-import { PGStore, StoreClosedError } from '../src/index.js';
+import { PGStore, SessionConflictError, StoreClosedError } from '../src/index.js';
 import { openPglite, type Backend } from './support/backends.js';
 import { expectNoSecret, secretSession } from './support/secrets.js';
 import { inOneHour } from './support/values.js';
@@ -53,12 +53,87 @@ describe('ExpressSessionStore', () => {
       { disableTouch: 'yes' },
       { serializer: { stringify: JSON.stringify } },
       { onUnreadable: 'ignore' },
+      { onError: 'ignore' },
+      // A lifetime of 0 ends every session as it is saved; under a second is no session either.
+      { ttl: 0 },
+      { ttl: 0.5 },
+      { maxCommitAttempts: 0 },
+      { maxCommitAttempts: 1.5 },
+      { maxCommitAttempts: Number.NaN },
     ];
     for (const options of bad) {
       expect(() => new ExpressSessionStore(store, options as ExpressSessionStoreOptions), JSON.stringify(options)).toThrow(
-        /drizzle-pgstore: (ttl|touchAfter|disableTouch|serializer|onUnreadable)/,
+        /drizzle-pgstore: (ttl|touchAfter|disableTouch|serializer|onUnreadable|onError|maxCommitAttempts)/,
       );
     }
+  });
+
+  it('refuses touchAfter with disableTouch: true, which leaves it nothing to do', () => {
+    const store = new PGStore(backend.db, { cleanupInterval: 0 });
+    stores.push(store);
+    expect(() => new ExpressSessionStore(store, { disableTouch: true, touchAfter: 30 })).toThrow(
+      /^drizzle-pgstore: touchAfter has no effect with disableTouch: true \(touch then never writes\); give one or the other$/,
+    );
+    expect(() => new ExpressSessionStore(store, { disableTouch: true })).not.toThrow();
+    expect(() => new ExpressSessionStore(store, { disableTouch: false, touchAfter: 30 })).not.toThrow();
+    // A touchAfter longer than ttl is taken as a tenth of the lifetime (documented), not refused.
+    expect(() => new ExpressSessionStore(store, { ttl: 60, touchAfter: 600 })).not.toThrow();
+  });
+
+  it('refuses a ttl function that gives 0 seconds, and saves nothing', async () => {
+    const sessions = newSessions({ ttl: () => 0 });
+    await expect(sessions.set('a', sessionData({}, null))).rejects.toThrow(/^drizzle-pgstore: ttl\(\) must be a number of seconds from 1 to 3155760000 \(100 years\), got number 0$/);
+    expect(await storedText('a')).toBeNull();
+  });
+
+  it('plays each set onto the row another set wrote since its get: added, changed and removed keys all kept', async () => {
+    const sessions = newSessions();
+    await sessions.set('s', sessionData({ a: 1, b: 2, same: 'loaded' }));
+    const first = (await sessions.get('s')) as unknown as Record<string, unknown>;
+    const second = (await sessions.get('s')) as unknown as Record<string, unknown>;
+    first.c = 3;
+    first.same = 'first';
+    await sessions.set('s', first as unknown as SessionData);
+    delete second.b;
+    second.d = 4;
+    second.same = 'second';
+    await sessions.set('s', second as unknown as SessionData);
+    const { cookie: _cookie, ...kept } = JSON.parse((await storedText('s'))!) as Record<string, unknown>;
+    // Both changed `same`: the later set wins, as it would on its own.
+    expect(kept).toEqual({ a: 1, c: 3, d: 4, same: 'second' });
+  });
+
+  it('drops a set of a session destroyed since its get, and says so on stderr without the session id', async () => {
+    const sessions = newSessions();
+    await sessions.set('secret-sid', sessionData({ signedIn: true }));
+    const loaded = (await sessions.get('secret-sid'))!;
+    await sessions.destroy('secret-sid');
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await sessions.set('secret-sid', loaded);
+      expect(stderr).toHaveBeenCalledExactlyOnceWith('drizzle-pgstore: a session ended by another request was not saved again');
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(await storedText('secret-sid')).toBeNull();
+    // A session no get gave (a new one) is saved as it is.
+    await sessions.set('secret-sid', sessionData({ fresh: true }));
+    expect(JSON.parse((await storedText('secret-sid'))!)).toMatchObject({ fresh: true });
+  });
+
+  it('gives up with a SessionConflictError after maxCommitAttempts tries, keeping what the other request wrote', async () => {
+    const sessions = newSessions({ maxCommitAttempts: 1 });
+    await sessions.set('s', sessionData({ n: 0 }));
+    const loser = (await sessions.get('s')) as unknown as Record<string, unknown>;
+    const winner = (await sessions.get('s')) as unknown as Record<string, unknown>;
+    winner.n = 1;
+    await sessions.set('s', winner as unknown as SessionData);
+    loser.other = true;
+    const failure = await sessions.set('s', loser as unknown as SessionData).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SessionConflictError);
+    expect((failure as Error).message).toBe('drizzle-pgstore: gave up saving a session after 1 tries: other requests kept changing it');
+    expect(JSON.parse((await storedText('s'))!)).toMatchObject({ n: 1 });
+    expect(JSON.parse((await storedText('s'))!)).not.toHaveProperty('other');
   });
 
   it('refuses what is not a SessionStore, naming the methods a store lacks', () => {
