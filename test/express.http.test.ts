@@ -137,10 +137,12 @@ for (const { name, open } of BACKENDS) describe(`express over HTTP on ${name}`, 
 });
 
 // What the adapter makes of a stored session, whatever keeps it: the in-memory store will do.
+// express-session keeps the browser's cookie, so each request reports the row again;
+// @fastify/session clears a cookie whose session it could not load, so only the first does.
 describe.each([
-  ['express-session', expressFramework],
-  ['@fastify/session', fastifyFramework],
-] as const)('a stored session without a usable cookie, on %s', (_name, framework) => {
+  ['express-session', expressFramework, 2],
+  ['@fastify/session', fastifyFramework, 1],
+] as const)('a stored session without a usable cookie, on %s', (_name, framework, reports) => {
   const h = useSessionHarness(framework, inMemory);
 
   it.each([
@@ -151,7 +153,7 @@ describe.each([
     '{"cookie":7}',
     '{"cookie":{"expires":"2030-01-01T00:00:00Z","originalMaxAge":"x"},"views":1}',
   ])(
-    '%s: a fresh session, the row deleted, one report, no error page',
+    '%s: a fresh session, the row left as it is, reported, no error page',
     async (text) => {
       const onUnreadable = vi.fn();
       const browser = (await h.start({ options: { onUnreadable } })).client();
@@ -162,8 +164,10 @@ describe.each([
         expect(reply.status, reply.text).toBe(200);
         expect(reply.body.views).toBeNull();
       }
-      expect(await h.row(id)).toBeNull();
-      expect(onUnreadable).toHaveBeenCalledExactlyOnceWith(id, expect.objectContaining({ message: expect.stringMatching(/cookie/) }));
+      expect((await h.row(id))?.text).toBe(text);
+      expect(onUnreadable.mock.calls).toEqual(
+        Array.from({ length: reports }, () => [id, expect.objectContaining({ message: expect.stringMatching(/cookie/) })]),
+      );
     },
   );
 });

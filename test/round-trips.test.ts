@@ -71,6 +71,18 @@ describe.each([openPglite, openNodePostgres, openPostgresJs])('round trips per u
       expect(log.statements[0]).toMatch(/^update/);
     });
 
+    it('costs two statements per changed request: the find and one compare-and-swap, no second read', async () => {
+      app = await expressFramework.start({ store: new ExpressSessionStore(store), maxAge: DAY });
+      const browser = new CookieClient(app.url);
+      await browser.get('/views');
+      log.reset();
+      for (let i = 0; i < REQUESTS; i++) await browser.get('/views');
+      expect((await browser.get('/peek')).body).toMatchObject({ views: REQUESTS + 1 });
+      const statements = log.statements.slice(0, 2 * REQUESTS);
+      expect(statements.filter(isFind)).toHaveLength(REQUESTS);
+      expect(statements.filter((statement) => /^update/.test(statement))).toHaveLength(REQUESTS);
+    });
+
     it('answers a touch after a get as the database would: written when the move is past touchAfter', async () => {
       const adapter = new ExpressSessionStore(store, { touchAfter: 60 });
       const cookie = { originalMaxAge: DAY, expires: new Date(Date.now() + DAY) };

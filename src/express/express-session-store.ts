@@ -4,14 +4,14 @@
  */
 import session from 'express-session';
 import type { SessionData } from 'express-session';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeValue } from '../input.js';
-import {
-  resolveExpressOptions,
-  UNREADABLE,
-  type ExpressSessionStoreOptions,
-  type ResolvedExpressOptions,
-} from './options.js';
-import type { SessionStore } from '../session-store.js';
+import { SessionConflictError } from '../manager/manager.js';
+import { LoadedSessions, type Loaded } from './loaded.js';
+import { resolveExpressOptions, type ExpressSessionStoreOptions, type ResolvedExpressOptions } from './options.js';
+import { readSession } from './read.js';
+import { keyChanges, replayChanges } from './replay.js';
+import type { SaveOptions, SessionStore } from '../session-store.js';
 
 /** One of an owner's sessions, as {@link ExpressSessionStore.sessionsOf} lists them. */
 export interface OwnedExpressSession {
@@ -27,25 +27,7 @@ export interface OwnedExpressSession {
 type SessionCallback<T> = (error: unknown, result?: T) => void;
 
 const utf8 = new TextEncoder();
-// fatal: bytes that are not UTF-8 make the row unreadable rather than silently mangled.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** What a value is, with its article, for a reason that must not quote session data. */
-function kindOf(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  const kind = Array.isArray(value) ? 'array' : typeof value;
-  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
-}
-
-/** The class of a parse error, kept so that `instanceof SyntaxError` still means "not JSON". */
-const classOf = (error: unknown): ErrorConstructor =>
-  [SyntaxError, TypeError, RangeError].find((kind) => error instanceof kind) ?? Error;
-
-/**
- * Why a row is unreadable, as an error that names the reason and quotes nothing of the
- * row: V8's SyntaxError quotes the text it could not parse, and that text is the session.
- */
-const unreadable = (reason: string, Kind: ErrorConstructor = TypeError) => new Kind(`${UNREADABLE}${reason}`);
+const utf8Text = new TextDecoder();
 
 /** Whether a cookie has an expiry at all: a browser-session cookie (no maxAge) has none. */
 const hasExpiry = (expires: unknown) => expires !== null && expires !== undefined && expires !== false;
@@ -69,6 +51,7 @@ const MAX_REMEMBERED = 10_000;
 const USED_METHODS = [
   'findWithExpiry',
   'save',
+  'replace',
   'delete',
   'touch',
   'all',
@@ -128,6 +111,8 @@ export class ExpressSessionStore extends session.Store {
    * here, so an unmodified request costs one round trip, not two.
    */
   readonly #loadedExpiry = new Map<string, number>();
+  /** What each session in flight was loaded from, so `set` can write it by compare-and-swap. */
+  readonly #loaded = new LoadedSessions();
 
   constructor(store: SessionStore, options: ExpressSessionStoreOptions = {}) {
     super();
@@ -137,9 +122,10 @@ export class ExpressSessionStore extends session.Store {
   }
 
   /**
-   * The live session with this id, or `null` when it is missing, expired or unreadable.
-   * An unreadable row is deleted and reported to `onUnreadable`. A cookie with an expiry
-   * gets the one the row has now, which `touch` may have moved since the last `set`.
+   * The live session with this id, or `null` when it is missing, expired or not one this
+   * adapter can read. Such a row (another adapter's in a shared table, or damaged) is left as
+   * it is and reported to `onUnreadable`. A cookie with an expiry gets the one the row has
+   * now, which `touch` may have moved since the last `set`.
    */
   override get(sid: string, callback?: SessionCallback<SessionData | null>): Promise<SessionData | null> {
     return settle(this.#get(sid), callback);
@@ -148,6 +134,14 @@ export class ExpressSessionStore extends session.Store {
   /**
    * Stores a session, expiring with its cookie or after `ttl`. A session whose expiry
    * has passed is deleted instead.
+   *
+   * A session this request loaded is written only if its row still holds what was loaded
+   * (compare-and-swap). When another request changed the row meanwhile, the top-level keys
+   * this request added, changed or removed are played onto the row as it is now, and the
+   * write is tried again (up to `maxCommitAttempts`), so concurrent requests keep each
+   * other's changes. When the row is gone (destroyed, `deleteOwner`, expired), nothing is
+   * written: the change is dropped, `onError` is told, and the session stays ended. A new or
+   * regenerated session is saved as it is.
    */
   override set(sid: string, data: SessionData, callback?: SessionCallback<void>): Promise<void> {
     return settle(this.#set(sid, data), callback);
@@ -171,8 +165,9 @@ export class ExpressSessionStore extends session.Store {
   }
 
   /**
-   * Every live, readable session, keyed as the store keeps it: by session id (by its hash
-   * with a PGStore's `hashTokens`).
+   * Every live session of this adapter, keyed as the store keeps it: by session id (by its
+   * hash with a PGStore's `hashTokens`). Rows it cannot read as express sessions (another
+   * adapter's in a shared table, or damaged ones) are left out, and left alone.
    */
   override all(callback?: SessionCallback<Record<string, SessionData>>): Promise<Record<string, SessionData>> {
     return settle(this.#all(), callback);
@@ -198,10 +193,11 @@ export class ExpressSessionStore extends session.Store {
     if (found === null) return null;
     const data = this.#read(found.data);
     if (data instanceof Error) {
-      await this.store.delete(sid);
+      // Not deleted: it may be another adapter's live session. It expires and goes with cleanup.
       this.#options.onUnreadable(sid, data);
       return null;
     }
+    this.#loaded.mark(data, { sid, bytes: found.data });
     // touch moves the row's expiry but leaves the stored cookie as the last set wrote it, so
     // the row has the real expiry (and a valid one, where the stored text may not be). A
     // browser-session cookie (no maxAge) keeps having none. The type stays as stored.
@@ -213,6 +209,16 @@ export class ExpressSessionStore extends session.Store {
     return data;
   }
 
+  /**
+   * express-session builds each request's Session here from what `get` returned: the store
+   * keeps which load it came from, for that request's `set`.
+   */
+  override createSession(req: Parameters<session.Store['createSession']>[0], data: SessionData): session.Session & session.SessionData {
+    const built = super.createSession(req, data);
+    this.#loaded.adopt(data, built);
+    return built;
+  }
+
   async #set(sid: string, data: SessionData): Promise<void> {
     this.#loadedExpiry.delete(sid);
     const expiry = this.#expiry(data);
@@ -220,19 +226,77 @@ export class ExpressSessionStore extends session.Store {
       await this.store.delete(sid);
       return;
     }
+    const bytes = utf8.encode(this.#stringify(data));
+    const loaded = this.#loaded.of(data);
+    if (loaded === undefined || loaded.sid !== sid) {
+      // A new session, or one regenerated under a new id: no row of its own to race with.
+      await this.store.save(sid, bytes, expiry, this.#ownerOptions(data));
+      this.#loaded.settle(data, { sid, bytes });
+      return;
+    }
+    const written = await this.#replaceWithRetries(loaded, bytes, expiry, this.#ownerOptions(data));
+    if (written !== null) this.#loaded.settle(data, { sid, bytes: written });
+  }
+
+  /**
+   * Writes `bytes` over the row if it still holds what this request loaded; else plays this
+   * request's key changes onto the row as it is now and tries again. Returns what was
+   * written, or null when the row is gone: then nothing is written, so a session another
+   * request ended stays ended.
+   */
+  async #replaceWithRetries(loaded: Loaded, bytes: Uint8Array, expiry: Date, owner: SaveOptions): Promise<Uint8Array | null> {
+    const { maxCommitAttempts, onError } = this.#options;
+    const { sid } = loaded;
+    let base = loaded.bytes;
+    let next = { bytes, expiry, owner };
+    let changes: ReturnType<typeof keyChanges> | undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (await this.store.replace(sid, base, next.bytes, next.expiry, next.owner)) return next.bytes;
+      const entry = await this.store.findWithExpiry(sid);
+      const current = entry === null ? null : this.#read(entry.data);
+      if (current === null || current instanceof Error) {
+        onError(new SessionConflictError('drizzle-pgstore: a session ended by another request was not saved again'));
+        return null;
+      }
+      if (attempt === maxCommitAttempts) break;
+      // Parsed only on a race: the request that wins pays for no parse.
+      const mine = this.#parse(bytes);
+      changes ??= keyChanges(this.#parse(loaded.bytes), mine);
+      const played = replayChanges(current as unknown as Record<string, unknown>, changes, mine.cookie) as unknown as SessionData;
+      base = entry!.data;
+      next = { bytes: utf8.encode(this.#stringify(played)), expiry: this.#expiry(played), owner: this.#ownerOptions(played) };
+      // Spread the racers out, so each round has a winner and the losers do not all return at once.
+      await sleep(Math.random() * Math.min(100, 2 ** attempt));
+    }
+    throw new SessionConflictError(
+      `drizzle-pgstore: gave up saving a session after ${maxCommitAttempts} tries: other requests kept changing it`,
+    );
+  }
+
+  /** The session's text, checked to be text. */
+  #stringify(data: SessionData): string {
     const text = this.#options.serializer.stringify(data);
     if (typeof text !== 'string') {
       throw new TypeError(`drizzle-pgstore: serializer.stringify must return a string, got ${typeof text}`);
     }
+    return text;
+  }
+
+  /** Bytes this adapter wrote (or loaded as its own), as the serializer gives them back. */
+  #parse(bytes: Uint8Array): Record<string, unknown> {
+    return this.#options.serializer.parse(utf8Text.decode(bytes)) as unknown as Record<string, unknown>;
+  }
+
+  /** With ownerOf, every write says who owns the session, so signing out clears it. */
+  #ownerOptions(data: SessionData): SaveOptions {
     const { ownerOf } = this.#options;
-    // With ownerOf, every save says who owns the session, so signing out clears it.
-    await this.store.save(sid, utf8.encode(text), expiry, ownerOf ? { owner: ownerOf(data) ?? null } : {});
+    return ownerOf ? { owner: ownerOf(data) ?? null } : {};
   }
 
   /**
    * The live sessions of `owner` (see the `ownerOf` option), the latest expiry first, read
    * as express-session's `SessionData`: where a user is signed in. The one whose id is
-   * `current` is marked; unreadable rows are left out and reported to `onUnreadable`.
+   * `current` is marked; rows that are not this adapter's sessions are left out.
    *
    * @example
    * ```ts
@@ -244,8 +308,7 @@ export class ExpressSessionStore extends session.Store {
     const listed: OwnedExpressSession[] = [];
     for (const { key, data, expiry, current } of await this.store.sessionsOf(owner, options)) {
       const session = this.#read(data);
-      if (session instanceof Error) this.#options.onUnreadable(key, session);
-      else listed.push({ session, expiry, current });
+      if (!(session instanceof Error)) listed.push({ session, expiry, current });
     }
     return listed;
   }
@@ -288,9 +351,9 @@ export class ExpressSessionStore extends session.Store {
     const result: Record<string, SessionData> = {};
     for (const [key, bytes] of await this.store.all()) {
       const data = this.#read(bytes);
-      // Left for `get` to delete: with hashTokens the key here is a hash, not a session id.
-      if (data instanceof Error) this.#options.onUnreadable(key, data);
-      else result[key] = data;
+      // Another adapter's row in a shared table, or a damaged one: not an express session, and
+      // not reported row by row (a shared table would give one line per foreign row).
+      if (!(data instanceof Error)) result[key] = data;
     }
     return result;
   }
@@ -300,37 +363,8 @@ export class ExpressSessionStore extends session.Store {
     return cookieExpiry(data) ?? new Date(Date.now() + this.#options.ttlMs(data));
   }
 
-  /** The session in a row, or the reason it cannot be read. */
+  /** The session in a row, or the reason it is not one of this adapter's. */
   #read(bytes: Uint8Array): SessionData | Error {
-    let text: string;
-    try {
-      text = strictUtf8.decode(bytes);
-    } catch {
-      return unreadable('its bytes are not UTF-8');
-    }
-    let data: unknown;
-    try {
-      data = this.#options.serializer.parse(text);
-    } catch (error) {
-      const isJson = this.#options.serializer === JSON && error instanceof SyntaxError;
-      const reason = isJson ? 'it is not valid JSON' : `serializer.parse threw ${error instanceof Error ? error.name : kindOf(error)}`;
-      return unreadable(reason, classOf(error));
-    }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      return unreadable(`it parsed to ${kindOf(data)}, not an object`);
-    }
-    // express-session and @fastify/session read `cookie.expires` of every session they load.
-    const { cookie } = data as { cookie?: unknown };
-    if (cookie === undefined) return unreadable('it has no cookie');
-    if (typeof cookie !== 'object' || cookie === null || Array.isArray(cookie)) {
-      return unreadable(`its cookie is ${kindOf(cookie)}, not an object`);
-    }
-    // express-session resets maxAge from originalMaxAge on every touch, and throws (after the
-    // response has begun, so the request hangs) when it is not a number.
-    const { originalMaxAge } = cookie as { originalMaxAge?: unknown };
-    if (originalMaxAge !== undefined && originalMaxAge !== null && typeof originalMaxAge !== 'number') {
-      return unreadable(`its cookie's originalMaxAge is ${kindOf(originalMaxAge)}, not a number`);
-    }
-    return data as SessionData;
+    return readSession(bytes, this.#options.serializer);
   }
 }

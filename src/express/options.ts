@@ -24,27 +24,45 @@ export interface SessionSerializer {
 export interface ExpressSessionStoreOptions {
   /**
    * Lifetime in seconds of a session whose cookie has no expiry (no `maxAge`), or a
-   * function of the session that gives it. Default 86400 (one day); at most 100 years
-   * (3155760000), so that every expiry stays within what the store can save.
+   * function of the session that gives it. Default 86400 (one day); at least 1 (a lifetime
+   * of 0 would end every session as it is saved) and at most 100 years (3155760000), so that
+   * every expiry stays within what the store can save. A cookie with `maxAge` decides its
+   * session's expiry itself: `ttl` is then not used.
    */
   ttl?: number | ((session: SessionData) => number);
   /**
    * Seconds a `touch` may move the stored expiry without writing the row. Default 60, but
    * never more than a tenth of the session's remaining lifetime, so short sessions still
-   * slide. 0 writes on every touch that changes the expiry. At most 100 years (3155760000).
+   * slide, which also makes a `touchAfter` longer than the lifetime mean "a tenth of it".
+   * 0 writes on every touch that changes the expiry. At most 100 years (3155760000). Refused
+   * together with `disableTouch: true`, which leaves it nothing to do.
    */
   touchAfter?: number;
   /** Makes `touch` do nothing: an unmodified session keeps the expiry it was saved with. Default false. */
   disableTouch?: boolean;
+  /**
+   * How many times a `set` tries to write a session that other requests keep changing
+   * (each try after the first plays this request's changes onto the row as it is then).
+   * Past it, `set` rejects with a `SessionConflictError`. Default 64; from 1 to 10000.
+   */
+  maxCommitAttempts?: number;
   /** How sessions become text and back. Default `JSON`. */
   serializer?: SessionSerializer;
   /**
-   * Told of each stored session that could not be read: not UTF-8, `parse` threw or gave no
-   * object, or the object has no `cookie` object. `get` deletes such a row and answers "no
-   * session". The error names the reason and quotes nothing of the row (a SyntaxError when
-   * the text is not JSON). Default: one line on stderr.
+   * Told when `get` finds a row that is not a session it can read: not UTF-8, `parse` threw
+   * or gave no object, or the object has no `cookie` object (as the rows of another adapter
+   * sharing the table). `get` answers "no session" and leaves the row as it is; `all()` and
+   * `sessionsOf()` leave such rows out without a call. The error names the reason and quotes
+   * nothing of the row (a SyntaxError when the text is not JSON). Default: one line on stderr.
    */
   onUnreadable?: (sid: string, error: unknown) => void;
+  /**
+   * Told when a `set` drops a change because the session it changed was ended meanwhile by
+   * another request (`destroy`, `deleteOwner`, expiry): the session stays ended, the response
+   * goes out, and the next request on that cookie gets a new session. The error is a
+   * `SessionConflictError` that names no session. Default: one line on stderr.
+   */
+  onError?: (error: Error) => void;
   /**
    * Who a session belongs to, e.g. `(session) => session.userId`, written with every save
    * (`null` or `undefined` clears it), so that `store.sessionsOf(owner)` and
@@ -60,8 +78,10 @@ const OPTION_NAMES = Object.keys({
   ttl: true,
   touchAfter: true,
   disableTouch: true,
+  maxCommitAttempts: true,
   serializer: true,
   onUnreadable: true,
+  onError: true,
   ownerOf: true,
 } satisfies Record<keyof ExpressSessionStoreOptions, true>);
 
@@ -74,8 +94,10 @@ export interface ResolvedExpressOptions {
   ttlMs(session: SessionData): number;
   touchAfterMs: number;
   disableTouch: boolean;
+  maxCommitAttempts: number;
   serializer: SessionSerializer;
   onUnreadable: (sid: string, error: unknown) => void;
+  onError: (error: Error) => void;
   ownerOf: ((session: SessionData) => string | null | undefined) | undefined;
 }
 
@@ -88,7 +110,12 @@ const DEFAULT_TOUCH_AFTER_SECONDS = 60;
 /** The default `onUnreadable`: one line on stderr, naming no session id (it is a credential). */
 function reportUnreadableSession(_sid: string, error: unknown): void {
   const text = oneLine(error);
-  console.error(`${text.startsWith(UNREADABLE) ? '' : UNREADABLE}${text}; the row was deleted`);
+  console.error(`${text.startsWith(UNREADABLE) ? '' : UNREADABLE}${text}; the row was left as it is`);
+}
+
+/** The default `onError`: the error's one line on stderr (it names no session). */
+function reportError(error: Error): void {
+  console.error(oneLine(error));
 }
 
 /**
@@ -98,25 +125,35 @@ function reportUnreadableSession(_sid: string, error: unknown): void {
  */
 const MAX_SECONDS = 3_155_760_000;
 
-/** What `ttl` and `touchAfter` take. */
+/** What `touchAfter` takes. */
 const SECONDS: NumberRange = { min: 0, max: MAX_SECONDS, integer: false, unit: 'seconds', note: '100 years' };
+
+/** What `ttl` takes: a lifetime of 0 would end each session as it is saved. */
+const LIFETIME: NumberRange = { ...SECONDS, min: 1 };
+
+/** What `maxCommitAttempts` takes. */
+const ATTEMPTS: NumberRange = { min: 1, max: 10_000, unit: 'tries' };
 
 export function resolveExpressOptions(options: ExpressSessionStoreOptions): ResolvedExpressOptions {
   checkOptionNames('ExpressSessionStore', options, OPTION_NAMES);
-  const { ttl = DEFAULT_TTL_SECONDS, touchAfter = DEFAULT_TOUCH_AFTER_SECONDS, disableTouch = false } = options;
+  const { ttl = DEFAULT_TTL_SECONDS, touchAfter = DEFAULT_TOUCH_AFTER_SECONDS, disableTouch = false, maxCommitAttempts = 64 } = options;
   let ttlMs: ResolvedExpressOptions['ttlMs'];
   if (typeof ttl === 'function') {
     ttlMs = (session) => {
       const seconds = ttl(session);
-      checkRange('ttl()', seconds, SECONDS);
+      checkRange('ttl()', seconds, LIFETIME);
       return seconds * 1000;
     };
   } else {
-    checkRange('ttl', ttl, SECONDS);
+    checkRange('ttl', ttl, LIFETIME);
     ttlMs = () => ttl * 1000;
   }
   checkRange('touchAfter', touchAfter, SECONDS);
   checkBoolean('disableTouch', disableTouch);
+  if (disableTouch && options.touchAfter !== undefined) {
+    throw new TypeError('drizzle-pgstore: touchAfter has no effect with disableTouch: true (touch then never writes); give one or the other');
+  }
+  checkRange('maxCommitAttempts', maxCommitAttempts, ATTEMPTS);
   const serializer = options.serializer ?? JSON;
   if (typeof serializer?.stringify !== 'function' || typeof serializer.parse !== 'function') {
     throw new TypeError(
@@ -125,7 +162,9 @@ export function resolveExpressOptions(options: ExpressSessionStoreOptions): Reso
   }
   const onUnreadable = options.onUnreadable ?? reportUnreadableSession;
   checkFunction('onUnreadable', onUnreadable);
+  const onError = options.onError ?? reportError;
+  checkFunction('onError', onError);
   const { ownerOf } = options;
   if (ownerOf !== undefined) checkFunction('ownerOf', ownerOf);
-  return { ttlMs, touchAfterMs: touchAfter * 1000, disableTouch, serializer, onUnreadable, ownerOf };
+  return { ttlMs, touchAfterMs: touchAfter * 1000, disableTouch, maxCommitAttempts, serializer, onUnreadable, onError, ownerOf };
 }

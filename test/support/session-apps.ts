@@ -12,6 +12,7 @@ declare module 'express-session' {
     views?: number;
     remember?: boolean;
     signedIn?: boolean;
+    userId?: string;
   }
 }
 
@@ -20,6 +21,7 @@ declare module 'fastify' {
     views?: number;
     remember?: boolean;
     signedIn?: boolean;
+    userId?: string;
   }
 }
 
@@ -31,6 +33,8 @@ export interface AppSettings {
   rolling?: boolean;
   /** Cookie `maxAge` in milliseconds. Default: none (a browser-session cookie). */
   maxAge?: number;
+  /** What `GET /slow` waits for after its session is loaded: a test's gate, for a race it stages. */
+  hold?: () => Promise<void>;
 }
 
 export interface RunningApp {
@@ -42,8 +46,11 @@ export interface RunningApp {
  * One session middleware with the same four routes on each framework:
  * - `GET /views` counts views in the session (a modified session);
  * - `GET /peek` reads the session and changes nothing (an unmodified one);
- * - `POST /regenerate` gives the session a new id and marks it signed in;
- * - `POST /destroy` ends it.
+ * - `POST /regenerate` gives the session a new id and marks it signed in (as `?user=`, if given);
+ * - `POST /destroy` ends it;
+ * - `GET /slow` waits for the test's `hold`, then counts a view (a request that loaded the
+ *   session before a race and changes it after);
+ * - `POST /set?key=k` sets the one key `k` of the session to true.
  * `?remember=1` on `/views` also sets `remember` (for a ttl that depends on the session).
  */
 export interface Framework {
@@ -77,11 +84,21 @@ export const expressFramework: Framework = {
       req.session.regenerate((error: unknown) => {
         if (error) return next(error);
         req.session.signedIn = true;
+        if (req.query.user) req.session.userId = String(req.query.user);
         res.json({ id: req.sessionID });
       });
     });
     app.post('/destroy', (req, res, next) => {
       req.session.destroy((error: unknown) => (error ? next(error) : res.json({ destroyed: true })));
+    });
+    app.get('/slow', async (req, res) => {
+      await settings.hold?.();
+      req.session.views = (req.session.views ?? 0) + 1;
+      res.json({ id: req.sessionID, views: req.session.views });
+    });
+    app.post('/set', (req, res) => {
+      (req.session as unknown as Record<string, unknown>)[String(req.query.key)] = true;
+      res.json({ id: req.sessionID });
     });
 
     const server = createServer(app);
@@ -120,14 +137,24 @@ export const fastifyFramework: Framework = {
       views: request.session.views ?? null,
       signedIn: request.session.signedIn ?? false,
     }));
-    app.post('/regenerate', async (request) => {
+    app.post<{ Querystring: { user?: string } }>('/regenerate', async (request) => {
       await request.session.regenerate();
       request.session.signedIn = true;
+      if (request.query.user) request.session.userId = request.query.user;
       return { id: request.session.sessionId };
     });
     app.post('/destroy', async (request) => {
       await request.session.destroy();
       return { destroyed: true };
+    });
+    app.get('/slow', async (request) => {
+      await settings.hold?.();
+      request.session.views = (request.session.views ?? 0) + 1;
+      return { id: request.session.sessionId, views: request.session.views };
+    });
+    app.post<{ Querystring: { key: string } }>('/set', async (request) => {
+      (request.session as unknown as Record<string, unknown>)[request.query.key] = true;
+      return { id: request.session.sessionId };
     });
 
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,6 +1,7 @@
 import { PGStore, type SessionStore } from '../../src/index.js';
 import { BACKENDS, type OpenBackend } from './backends.js';
 import { MemoryStore, MemoryTable } from './memory-store.js';
+import { addOwnerColumn, ownedSessions } from './owned-sessions.js';
 
 /** A stored session as the suites look at it, behind the store's back. */
 export interface StoredRow {
@@ -16,8 +17,13 @@ export interface StoredRow {
  * the key the store keeps them under (the session id, or its hash with `hashTokens`).
  */
 export interface SessionBackend {
-  /** A new store on this backend's sessions: a second one sees what the first saved. */
-  openStore(options: { hashTokens: boolean }): SessionStore & { close(): Promise<void> };
+  /**
+   * A new store on this backend's sessions: a second one sees what the first saved. With
+   * `owners`, the table has the owner column and the store writes it.
+   */
+  openStore(options: { hashTokens: boolean; owners?: boolean }): Promise<SessionStore & { close(): Promise<void> }>;
+  /** How many rows there are, live or not. */
+  rowCount(): Promise<number>;
   /** The row kept under `key`, or null. */
   row(key: string): Promise<StoredRow | null>;
   /** Moves a row's expiry by `seconds` (negative: earlier). */
@@ -36,8 +42,17 @@ const onDatabase =
   (open: OpenBackend): OpenSessionBackend =>
   async () => {
     const backend = await open();
+    let ownerColumn: Promise<void> | undefined;
     return {
-      openStore: ({ hashTokens }) => new PGStore(backend.db, { cleanupInterval: 0, hashTokens }),
+      async openStore({ hashTokens, owners = false }) {
+        if (!owners) return new PGStore(backend.db, { cleanupInterval: 0, hashTokens });
+        await (ownerColumn ??= addOwnerColumn(backend));
+        return new PGStore(backend.db, { cleanupInterval: 0, hashTokens, table: ownedSessions });
+      },
+      async rowCount() {
+        const [row] = await backend.query<{ n: number }>('SELECT count(*)::int AS n FROM sessions');
+        return Number(row!.n);
+      },
       async row(key) {
         const [row] = await backend.query<{ xmin: string; ms: number | string; text: string }>(
           `SELECT xmin::text AS xmin, (extract(epoch FROM expiry) * 1000)::float8 AS ms,
@@ -63,7 +78,8 @@ export const inMemory: OpenSessionBackend = async () => {
   const table = new MemoryTable();
   const utf8 = new TextEncoder();
   return {
-    openStore: ({ hashTokens }) => Object.assign(new MemoryStore(table, { hashTokens }), { close: async () => {} }),
+    openStore: async ({ hashTokens }) => Object.assign(new MemoryStore(table, { hashTokens }), { close: async () => {} }),
+    rowCount: async () => table.rows.size,
     async row(key) {
       const row = table.rows.get(key);
       return row ? { version: String(row.version), expiryMs: row.expiry.getTime(), text: new TextDecoder().decode(row.data) } : null;

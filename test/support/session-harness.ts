@@ -10,6 +10,8 @@ export interface HarnessSettings extends Omit<AppSettings, 'store'> {
   options?: ExpressSessionStoreOptions;
   /** Wraps the store, e.g. to count calls. */
   wrap?: (store: SessionStore, options: ExpressSessionStoreOptions) => ExpressSessionStore;
+  /** A table with the owner column, for `ownerOf`. */
+  owners?: boolean;
 }
 
 /** An app on a fresh store and ExpressSessionStore over the harness's backend. */
@@ -30,6 +32,8 @@ export interface SessionHarness {
   shiftExpiry(sid: string, seconds: number): Promise<void>;
   /** Replaces a session's stored bytes with these UTF-8 ones. */
   overwriteData(sid: string, text: string): Promise<void>;
+  /** How many rows the table has, live or not. */
+  rowCount(): Promise<number>;
 }
 
 /**
@@ -50,8 +54,8 @@ export function useSessionHarness(framework: Framework, open: OpenSessionBackend
   };
 
   const harness: SessionHarness = {
-    async start({ options = {}, wrap, ...settings } = {}) {
-      const store = backend.openStore({ hashTokens });
+    async start({ options = {}, wrap, owners = false, ...settings } = {}) {
+      const store = await backend.openStore({ hashTokens, owners });
       const sessions = wrap ? wrap(store, options) : new ExpressSessionStore(store, options);
       const app = await framework.start({ ...settings, store: sessions });
       const started = { app, sessions, client: () => new CookieClient(app.url) };
@@ -62,6 +66,7 @@ export function useSessionHarness(framework: Framework, open: OpenSessionBackend
     row: (sid) => backend.row(key(sid)),
     shiftExpiry: (sid, seconds) => backend.shiftExpiry(key(sid), seconds),
     overwriteData: (sid, text) => backend.overwriteData(key(sid), text),
+    rowCount: () => backend.rowCount(),
   };
 
   beforeAll(async () => {
