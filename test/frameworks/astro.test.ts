@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashToken } from '../../src/token-hash.js';
 import { openAstroDatabase, type AstroDatabase } from './support/astro-database.js';
@@ -265,6 +267,53 @@ describe('the Astro example without its database', () => {
     expect(reply.status).toBe(500);
     expect(home.status).toBe(200);
     expect(server.output()).toContain('reads its PostgreSQL URL from DATABASE_URL, which is not set');
+  });
+});
+
+describe('the Astro example with a driver module of its own, over a database it opens', () => {
+  let database: AstroDatabase;
+  let server: RunningApp;
+  const ttl = 600;
+
+  beforeAll(async () => {
+    database = await openAstroDatabase();
+    // What docs/frameworks/astro.md tells users with a database of their own to write.
+    await writeFile(
+      join(app.dir, 'src/session-driver.ts'),
+      `import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { PGStore } from 'drizzle-pgstore';
+import { createSessionDriver } from 'drizzle-pgstore/astro';
+
+const store = new PGStore(drizzle(new pg.Pool({ connectionString: process.env.DATABASE_URL })), { hashTokens: true });
+export default (config?: { ttl?: number }) => createSessionDriver(store, config);
+`,
+    );
+    const configPath = join(app.dir, 'astro.config.ts');
+    const config = await readFile(configPath, 'utf8');
+    const own = config.replace(
+      /driver: pgSessionDriver\(\{[^}]*\}\)/,
+      "driver: { entrypoint: new URL('./src/session-driver.ts', import.meta.url), config: { ttl } }",
+    );
+    expect(own).not.toBe(config);
+    await writeFile(configPath, own);
+    server = await buildAndServe(database, { SESSION_TTL: String(ttl) });
+  });
+  afterAll(() => stopThenDrop(server, database));
+
+  it('signs in and out through createSessionDriver: hashed IDs, the ttl of its config, the row deleted at sign-out', async () => {
+    const visitor = new AstroVisitor(server.url);
+    const name = marker('frances');
+    await signIn(visitor, name);
+    const id = seen(visitor.sessionId);
+    expect(await visitor.session()).toEqual({ user: name, cart: [] });
+    const [write] = (await database.writes()).filter((entry) => entry.token === hashToken(id));
+    const lifetime = (write!.expiry.getTime() - write!.at.getTime()) / 1000;
+    expect(lifetime).toBeGreaterThan(ttl - 60);
+    expect(lifetime).toBeLessThanOrEqual(ttl);
+    await visitor.action('signOut');
+    expect(await database.rows()).toEqual([]);
+    expect(await new AstroVisitor(server.url, { sessionId: id }).session()).toEqual({ user: null, cart: [] });
   });
 });
 
