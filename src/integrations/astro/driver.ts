@@ -33,9 +33,10 @@ function open(config: PgSessionDriverOptions): AstroSessionDriver {
   const pool = new pg.Pool({ connectionString: databaseUrl(databaseUrlEnv), allowExitOnIdle: true });
   // Without a listener, an idle connection the server drops would end the process.
   pool.on('error', (error) => console.error(`drizzle-pgstore: a pooled database connection failed: ${oneLine(error)}`));
+  const named = table !== undefined || schema !== undefined;
   const store = new PGStore(drizzle(pool), {
     hashTokens: true,
-    table: table === undefined && schema === undefined ? sessions : defineSessionsTable(table ?? 'sessions', schema === undefined ? {} : { schema }),
+    table: named ? defineSessionsTable(table ?? 'sessions', schema === undefined ? {} : { schema }) : sessions,
     ...(cleanupInterval === undefined ? {} : { cleanupInterval }),
   });
   return createSessionDriver(store, ttl === undefined ? {} : { ttl });

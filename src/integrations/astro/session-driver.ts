@@ -36,7 +36,10 @@ const fromUtf8 = new TextDecoder();
  * export default (config?: { ttl?: number }) => createSessionDriver(store, config);
  * ```
  */
-export function createSessionDriver(store: Pick<SessionStore, 'find' | 'save' | 'delete'>, options: SessionDriverOptions = {}): AstroSessionDriver {
+export function createSessionDriver(
+  store: Pick<SessionStore, 'find' | 'save' | 'delete'>,
+  options: SessionDriverOptions = {},
+): AstroSessionDriver {
   for (const method of ['find', 'save', 'delete'] as const) {
     if (typeof store?.[method] !== 'function') {
       throw new TypeError(`drizzle-pgstore: createSessionDriver needs a store with ${method}(), such as a PGStore`);
@@ -65,7 +68,9 @@ export function createSessionDriver(store: Pick<SessionStore, 'find' | 'save' | 
       // ID, a credential: so the failure is told here, without the ID, and not passed on.
       const removal = store
         .delete(key)
-        .catch((error: unknown) => console.error(`drizzle-pgstore: a session could not be deleted, and lives until it expires: ${oneLine(error)}`))
+        .catch((error: unknown) => {
+          console.error(`drizzle-pgstore: a session could not be deleted, and lives until it expires: ${oneLine(error)}`);
+        })
         .finally(() => {
           if (removals.get(key) === removal) removals.delete(key);
         });
