@@ -26,13 +26,16 @@ pool.on('error', (error) => console.error(`database: ${error.message}`));
 const store = new PGStore(drizzle(pool));
 
 const app = express();
+// Production runs behind a TLS proxy: trusting its X-Forwarded-Proto lets `secure: 'auto'`
+// mark the cookie Secure on every HTTPS request, so the token never travels in clear.
+app.set('trust proxy', 1);
 app.use(
   session({
     store: new ExpressSessionStore(store),
     secret,
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', maxAge: 24 * 3_600_000 },
+    cookie: { httpOnly: true, secure: 'auto', sameSite: 'lax', maxAge: 24 * 3_600_000 },
   }),
 );
 app.get('/', (req, res) => {
