@@ -100,6 +100,7 @@ describe('public types', () => {
       | 'SessionManager'
       | 'StoreClosedError'
       | 'StoreQueryError'
+      | 'UnreadableSessionDataError'
       | 'defineSessionsTable'
       | 'hashToken'
       | 'migrations'
