@@ -2,6 +2,7 @@ export { PGStore, type PGStoreOptions, type DeleteExpiredOptions } from './store
 export type {
   DeleteOwnerOptions,
   OwnedSession,
+  Owner,
   SaveOptions,
   SessionsOfOptions,
   SessionStore,

@@ -5,6 +5,7 @@
 import { is } from 'drizzle-orm';
 import { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { SessionsTable } from './schema.js';
+import type { Owner } from './session-store.js';
 
 /**
  * Longest token, in UTF-8 bytes. A btree entry must stay under about 2.7 kB, so a longer
@@ -70,8 +71,6 @@ export function checkToken(token: unknown): asserts token is string {
   checkText('token', token, MAX_TOKEN_BYTES);
 }
 
-/** Who a session belongs to, as the store takes it: a user id as text, or a whole number (kept as its decimal text). */
-export type Owner = string | number | bigint;
 
 /**
  * The text an owner is kept as, or an error naming what is wrong with it. A whole number

@@ -21,14 +21,20 @@ export interface TouchOptions {
   minChange?: number;
 }
 
+/**
+ * Who a session belongs to, e.g. a user id: text, or a whole number (a safe integer or a
+ * bigint), which is kept as its decimal text, so `42`, `42n` and `'42'` are one owner.
+ */
+export type Owner = string | number | bigint;
+
 /** Options of {@link SessionStore.save}. */
 export interface SaveOptions {
   /**
-   * Who the session belongs to, e.g. a user id: a string sets it, `null` clears it (at
+   * Who the session belongs to, e.g. a user id: an {@link Owner} sets it, `null` clears it (at
    * sign-out), absent keeps the one the session has (none for a new one). Needs a table
    * with an owner column: `defineSessionsTable(name, { owner: true })`.
    */
-  owner?: string | null;
+  owner?: Owner | null;
 }
 
 /** One of an owner's live sessions, as {@link SessionStore.sessionsOf} lists them. */
@@ -108,12 +114,12 @@ export interface SessionStore {
   clear(): Promise<void>;
 
   /** The live sessions of `owner`, the latest expiry first. */
-  sessionsOf(owner: string, options?: SessionsOfOptions): Promise<OwnedSession[]>;
+  sessionsOf(owner: Owner, options?: SessionsOfOptions): Promise<OwnedSession[]>;
 
   /**
    * Ends every session of `owner` (all but `except`, if given) and resolves to how many
    * live sessions that ended. A session saved for the owner before the call began does not
    * survive it.
    */
-  deleteOwner(owner: string, options?: DeleteOwnerOptions): Promise<number>;
+  deleteOwner(owner: Owner, options?: DeleteOwnerOptions): Promise<number>;
 }

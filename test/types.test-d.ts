@@ -20,6 +20,7 @@ import {
   type DriverErrorSummary,
   type PGStoreOptions,
   type OwnedSession,
+  type Owner,
   type SaveOptions,
   type SessionDatabase,
   type SessionsTable,
@@ -148,6 +149,15 @@ describe('public types', () => {
     expectTypeOf<PGStore['sessionsOf']>().returns.toEqualTypeOf<Promise<OwnedSession[]>>();
     expectTypeOf<OwnedSession>().toEqualTypeOf<{ key: string; data: Uint8Array; expiry: Date; current: boolean }>();
     expectTypeOf<PGStore['deleteOwner']>().returns.toEqualTypeOf<Promise<number>>();
+    // A numeric user id is an owner as it is, in every place that takes one.
+    expectTypeOf<Owner>().toEqualTypeOf<string | number | bigint>();
+    expectTypeOf<PGStore['deleteOwner']>().parameter(0).toEqualTypeOf<Owner>();
+    expectTypeOf<SessionStore['sessionsOf']>().parameter(0).toEqualTypeOf<Owner>();
+    expectTypeOf<ExpressSessionStore['deleteOwner']>().parameter(0).toEqualTypeOf<Owner>();
+    expectTypeOf<NonNullable<SaveOptions['owner']>>().toEqualTypeOf<Owner>();
+    expectTypeOf<ReturnType<NonNullable<ExpressSessionStoreOptions['ownerOf']>>>().toEqualTypeOf<Owner | null | undefined>();
+    expectTypeOf<ReturnType<NonNullable<SessionManagerOptions<{ userId: number }>['ownerOf']>>>().toEqualTypeOf<Owner | null | undefined>();
+    expectTypeOf<ReturnType<NonNullable<PGSessionStorageOptions<{ userId: number }>['ownerOf']>>>().toEqualTypeOf<Owner | null | undefined>();
     expectTypeOf(defineSessionsTable('s', { owner: true })).toExtend<SessionsTable<'s'>>();
     expectTypeOf(defineSessionsTable('s', { owner: true }).owner.dataType).toEqualTypeOf<'string'>();
     expectTypeOf<PGStore['save']>().returns.toEqualTypeOf<Promise<void>>();

@@ -11,7 +11,7 @@ import { LoadedSessions, type Loaded } from './loaded.js';
 import { resolveExpressOptions, type ExpressSessionStoreOptions, type ResolvedExpressOptions } from './options.js';
 import { readSession } from './read.js';
 import { keyChanges, replayChanges } from './replay.js';
-import type { SaveOptions, SessionStore } from '../session-store.js';
+import type { Owner, SaveOptions, SessionStore } from '../session-store.js';
 
 /** One of an owner's sessions, as {@link ExpressSessionStore.sessionsOf} lists them. */
 export interface OwnedExpressSession {
@@ -304,7 +304,7 @@ export class ExpressSessionStore extends session.Store {
    * // e.g. devices.map(({ session, current }) => `${session.userAgent}${current ? ' (this one)' : ''}`)
    * ```
    */
-  async sessionsOf(owner: string, options: { current?: string } = {}): Promise<OwnedExpressSession[]> {
+  async sessionsOf(owner: Owner, options: { current?: string } = {}): Promise<OwnedExpressSession[]> {
     const listed: OwnedExpressSession[] = [];
     for (const { key, data, expiry, current } of await this.store.sessionsOf(owner, options)) {
       const session = this.#read(data);
@@ -322,7 +322,7 @@ export class ExpressSessionStore extends session.Store {
    * await sessions.deleteOwner(req.session.userId, { except: req.sessionID });
    * ```
    */
-  deleteOwner(owner: string, options: { except?: string } = {}): Promise<number> {
+  deleteOwner(owner: Owner, options: { except?: string } = {}): Promise<number> {
     return this.store.deleteOwner(owner, options);
   }
 

@@ -5,6 +5,7 @@
 import type { SessionData } from 'express-session';
 import { oneLine } from '../error-text.js';
 import { checkBoolean, checkFunction, checkOptionNames, checkRange, describeValue, type NumberRange } from '../input.js';
+import type { Owner } from '../session-store.js';
 
 /**
  * Turns a session into text and back. The text is stored as UTF-8 bytes in `data`.
@@ -67,10 +68,10 @@ export interface ExpressSessionStoreOptions {
    * Who a session belongs to, e.g. `(session) => session.userId`, written with every save
    * (`null` or `undefined` clears it), so that `store.sessionsOf(owner)` and
    * `store.deleteOwner(owner)` find it. Needs a table with an owner column
-   * (`defineSessionsTable(name, { owner: true })`). A number is refused: return `String(id)`.
+   * (`defineSessionsTable(name, { owner: true })`). A whole number (a numeric user id) is kept as its decimal text.
    * Default: none; saves leave the owner as it is.
    */
-  ownerOf?: (session: SessionData) => string | null | undefined;
+  ownerOf?: (session: SessionData) => Owner | null | undefined;
 }
 
 /** Every option an ExpressSessionStore takes, so that a misspelt one is refused rather than ignored. */
@@ -98,7 +99,7 @@ export interface ResolvedExpressOptions {
   serializer: SessionSerializer;
   onUnreadable: (sid: string, error: unknown) => void;
   onError: (error: Error) => void;
-  ownerOf: ((session: SessionData) => string | null | undefined) | undefined;
+  ownerOf: ((session: SessionData) => Owner | null | undefined) | undefined;
 }
 
 /** The default `ttl`: one day, in seconds. */

@@ -8,7 +8,7 @@ import { createCookie, createSession, isCookie, type Session, type SessionData, 
 import { SessionManager } from '../manager/manager.js';
 import type { SessionCookie } from '../manager/cookie.js';
 import { checkOptionNames } from '../input.js';
-import type { SessionStore } from '../session-store.js';
+import type { Owner, SessionStore } from '../session-store.js';
 import { changesSince, snapshot, type Snapshot } from './react-router/changes.js';
 
 type RouterCookie = NonNullable<Parameters<typeof createCookie>[1]> & { name?: string };
@@ -51,7 +51,7 @@ export interface PGSessionStorageOptions<Data = SessionData> {
    * `store.deleteOwner`. Needs a table with an owner column (`defineSessionsTable(name, { owner: true })`).
    * Default: none; commits leave the owner as it is.
    */
-  ownerOf?: (data: Partial<Data>) => string | null | undefined;
+  ownerOf?: (data: Partial<Data>) => Owner | null | undefined;
   /**
    * Told of what the storage answers on its own without failing the request: a stored session
    * it cannot read (the visitor gets a new one), a commit whose session another request ended
@@ -125,7 +125,7 @@ export function createPGSessionStorage<Data = SessionData, FlashData = Data>(
     cookie: { persist: persistent },
     ...(idleTimeout !== undefined && { idleTimeout }),
     ...(touchAfter !== undefined && { touchAfter }),
-    ...(ownerOf !== undefined && { ownerOf: ownerOf as (values: Record<string, unknown>) => string | null | undefined }),
+    ...(ownerOf !== undefined && { ownerOf: ownerOf as (values: Record<string, unknown>) => Owner | null | undefined }),
     ...(onError !== undefined && { onError }),
   });
   const tracked = new WeakMap<object, Tracked>();

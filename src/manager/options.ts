@@ -4,6 +4,7 @@
 import { resolveCookieOptions, type ResolvedCookieOptions, type SessionCookieOptions } from './cookie.js';
 import { jsonCodec, type SessionCodec } from './codec.js';
 import { checkFunction, checkOptionNames, checkRange } from '../input.js';
+import type { Owner } from '../session-store.js';
 
 /**
  * Options of a {@link SessionManager}; every one has a default. Durations are milliseconds.
@@ -40,10 +41,10 @@ export interface SessionManagerOptions<Data extends Record<string, unknown> = Re
    * Who a session belongs to, from its values, e.g. `(values) => values.userId`: written with
    * each commit that writes the row (`null` or `undefined` clears it), so that
    * `store.sessionsOf(owner)` and `store.deleteOwner(owner)` find it. Needs a table with an
-   * owner column (`defineSessionsTable(name, { owner: true })`). Return a string: a number
-   * is refused (`String(id)`). Default: none; commits leave the owner as it is.
+   * owner column (`defineSessionsTable(name, { owner: true })`). A whole number (a numeric
+   * user id) is kept as its decimal text. Default: none; commits leave the owner as it is.
    */
-  ownerOf?: (values: Partial<Data>) => string | null | undefined;
+  ownerOf?: (values: Partial<Data>) => Owner | null | undefined;
 }
 
 /** The options with defaults filled in. */
@@ -55,7 +56,7 @@ export interface ResolvedManagerOptions {
   codec: SessionCodec;
   onError: (error: Error) => void;
   maxCommitAttempts: number;
-  ownerOf: ((values: Record<string, unknown>) => string | null | undefined) | undefined;
+  ownerOf: ((values: Record<string, unknown>) => Owner | null | undefined) | undefined;
 }
 
 const HOUR = 3_600_000;

@@ -13,7 +13,6 @@ import {
   checkTokenToWrite,
   ownerText,
   withinExpiryRange,
-  type Owner,
 } from '../input.js';
 import { DeleteCoalescer } from './delete-coalescer.js';
 import { SEAL_OVERHEAD, SessionCipher, UnreadableSessionDataError, type EncryptionKey } from './encryption.js';
@@ -25,6 +24,7 @@ import { sessions, type SessionsTable } from '../schema.js';
 import type {
   DeleteOwnerOptions,
   OwnedSession,
+  Owner,
   SaveOptions,
   SessionsOfOptions,
   SessionStore,

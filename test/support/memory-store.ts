@@ -1,6 +1,7 @@
 import {
   hashToken,
   type DeleteOwnerOptions,
+  type Owner,
   type OwnedSession,
   type SaveOptions,
   type SessionsOfOptions,
@@ -23,8 +24,8 @@ export class MemoryTable {
   #writes = 0;
 
   /** Writes a row, as an UPDATE or INSERT would: a new version, the owner kept unless given. */
-  write(key: string, data: Uint8Array, expiry: Date, owner?: string | null): void {
-    const kept = owner === undefined ? (this.rows.get(key)?.owner ?? null) : owner;
+  write(key: string, data: Uint8Array, expiry: Date, owner?: Owner | null): void {
+    const kept = owner === undefined ? (this.rows.get(key)?.owner ?? null) : owner === null ? null : String(owner);
     this.rows.set(key, { data, expiry, version: ++this.#writes, owner: kept });
   }
 }
@@ -95,20 +96,20 @@ export class MemoryStore implements SessionStore {
     this.#table.rows.clear();
   }
 
-  async sessionsOf(owner: string, { current }: SessionsOfOptions = {}): Promise<OwnedSession[]> {
+  async sessionsOf(owner: Owner, { current }: SessionsOfOptions = {}): Promise<OwnedSession[]> {
     const currentKey = current === undefined ? undefined : this.#key(current);
     return this.#liveRows()
-      .filter(([, row]) => row.owner === owner)
+      .filter(([, row]) => row.owner === String(owner))
       .sort(([, a], [, b]) => b.expiry.getTime() - a.expiry.getTime())
       .map(([key, row]) => ({ key, data: copy(row.data), expiry: new Date(row.expiry), current: key === currentKey }));
   }
 
-  async deleteOwner(owner: string, { except }: DeleteOwnerOptions = {}): Promise<number> {
+  async deleteOwner(owner: Owner, { except }: DeleteOwnerOptions = {}): Promise<number> {
     const kept = except === undefined ? undefined : this.#key(except);
     const live = new Set(this.#liveRows().map(([key]) => key));
     let ended = 0;
     for (const [key, row] of this.#table.rows) {
-      if (row.owner !== owner || key === kept) continue;
+      if (row.owner !== String(owner) || key === kept) continue;
       this.#table.rows.delete(key);
       if (live.has(key)) ended++;
     }
