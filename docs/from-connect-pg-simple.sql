@@ -7,7 +7,7 @@
 -- that same TimeZone. `sess` is JSON text, which is what the default serializer reads.
 -- A session already in `sessions` is left as it is.
 --
--- With `hashTokens: true`, store the hash instead of the id (SHA-256, base64url without
+-- With `hashTokens: true` (the default), store the hash instead of the id (SHA-256, base64url without
 -- padding, as hashToken() and SCS compute it): replace `sid,` in the SELECT list with
 -- `rtrim(translate(encode(sha256(convert_to(sid, 'UTF8')), 'base64'), '+/', '-_'), '='),`
 INSERT INTO sessions (token, data, expiry)
