@@ -25,12 +25,12 @@ export async function createSessionsTable(backend: Backend, table: string, schem
 }
 
 /** `hashToken` in SQL: SHA-256 of the text's UTF-8 bytes, base64url without padding. */
-const hashedInSql = (text: string) => `rtrim(translate(encode(sha256(convert_to(${text}, 'UTF8')), 'base64'), '+/', '-_'), '=')`;
+export const hashedInSql = (text: string) => `rtrim(translate(encode(sha256(convert_to(${text}, 'UTF8')), 'base64'), '+/', '-_'), '=')`;
 
 /**
  * Inserts rows straight into a table, bypassing the store, expiring `seconds` from the
- * database's now: tokens `prefix1` to `prefixN`, kept under their hash with `hashTokens`,
- * as a store that hashes them would keep them.
+ * database's now: tokens `prefix1` to `prefixN`, kept under their hash (as a default store,
+ * which hashes tokens, keeps them) or, with `hashTokens: false`, as they are.
  */
 export async function insertRows(
   backend: Backend,
@@ -38,7 +38,7 @@ export async function insertRows(
   count: number,
   seconds: number,
   prefix = 'row',
-  { hashTokens = false } = {},
+  { hashTokens = true } = {},
 ) {
   const token = '$1::text || i';
   await backend.query(
