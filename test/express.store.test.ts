@@ -1,7 +1,7 @@
 import type { SessionData } from 'express-session';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExpressSessionStore, type ExpressSessionStoreOptions } from '../src/express/index.js';
-import { PGStore, SessionConflictError, StoreClosedError } from '../src/index.js';
+import { hashToken, PGStore, SessionConflictError, StoreClosedError } from '../src/index.js';
 import { openPglite, type Backend } from './support/backends.js';
 import { expectNoSecret, secretSession } from './support/secrets.js';
 import { inOneHour } from './support/values.js';
@@ -27,7 +27,7 @@ describe('ExpressSessionStore', () => {
   const storedText = async (sid: string) => {
     const [row] = await backend.query<{ text: string }>(
       `SELECT convert_from(data, 'UTF8') AS text FROM sessions WHERE token = $1`,
-      [sid],
+      [hashToken(sid)],
     );
     return row?.text ?? null;
   };
@@ -182,8 +182,8 @@ describe('ExpressSessionStore', () => {
     expect(got.result).toMatchObject({ n: 1 });
 
     expect(await viaCallback<number>((cb) => sessions.length(cb))).toEqual({ error: null, result: 2 });
-    expect((await viaCallback<string[]>((cb) => sessions.ids(cb))).result?.sort()).toEqual(['a', 'b']);
-    expect(Object.keys((await viaCallback<object>((cb) => sessions.all(cb))).result ?? {}).sort()).toEqual(['a', 'b']);
+    expect((await viaCallback<string[]>((cb) => sessions.ids(cb))).result?.sort()).toEqual([hashToken('a'), hashToken('b')].sort());
+    expect(Object.keys((await viaCallback<object>((cb) => sessions.all(cb))).result ?? {}).sort()).toEqual([hashToken('a'), hashToken('b')].sort());
     const later = sessionData({ n: 1 }, new Date(Date.now() + 7_200_000));
     expect(await viaCallback<boolean>((cb) => sessions.touch('a', later, cb))).toEqual({ error: null, result: true });
     expect(await viaCallback<void>((cb) => sessions.destroy('a', cb))).toEqual({ error: null, result: undefined });
@@ -219,7 +219,7 @@ describe('ExpressSessionStore', () => {
     const expires = new Date(Date.now() + 5 * 86_400_000);
     await sessions.set('a', sessionData({}, expires.toISOString()));
     const [row] = await backend.query<{ ms: number }>(
-      `SELECT (extract(epoch FROM expiry) * 1000)::float8 AS ms FROM sessions WHERE token = 'a'`,
+      `SELECT (extract(epoch FROM expiry) * 1000)::float8 AS ms FROM sessions WHERE token = '${hashToken('a')}'`,
     );
     expect(Number(row?.ms)).toBe(expires.getTime());
   });
@@ -259,8 +259,8 @@ describe('ExpressSessionStore', () => {
     const sessions = newSessions({ onUnreadable });
     await sessions.set('bytes', sessionData());
     await sessions.set('number', sessionData());
-    await backend.query(`UPDATE sessions SET data = '\\xff'::bytea WHERE token = 'bytes'`);
-    await backend.query(`UPDATE sessions SET data = convert_to('42', 'UTF8') WHERE token = 'number'`);
+    await backend.query(`UPDATE sessions SET data = '\\xff'::bytea WHERE token = '${hashToken('bytes')}'`);
+    await backend.query(`UPDATE sessions SET data = convert_to('42', 'UTF8') WHERE token = '${hashToken('number')}'`);
     expect(await sessions.get('bytes')).toBeNull();
     expect(await sessions.get('number')).toBeNull();
     expect(onUnreadable.mock.calls).toEqual([
@@ -291,8 +291,8 @@ describe('ExpressSessionStore', () => {
     const sessions = newSessions({ onUnreadable });
     await sessions.set('good', sessionData({ n: 1 }));
     await sessions.set('bad', sessionData());
-    await backend.query(`UPDATE sessions SET data = convert_to('nope', 'UTF8') WHERE token = 'bad'`);
-    expect(Object.keys(await sessions.all())).toEqual(['good']);
+    await backend.query(`UPDATE sessions SET data = convert_to('nope', 'UTF8') WHERE token = '${hashToken('bad')}'`);
+    expect(Object.keys(await sessions.all())).toEqual([hashToken('good')]);
     expect(onUnreadable).not.toHaveBeenCalled();
     expect(await storedText('bad')).toBe('nope');
   });
@@ -338,7 +338,7 @@ describe('ExpressSessionStore', () => {
     const onUnreadable = vi.fn();
     const sessions = newSessions({ onUnreadable });
     for (const [sid, text] of [['array', '[{"cookie":{}}]'], ['null', 'null']]) {
-      await backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [sid, text]);
+      await backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [hashToken(sid), text]);
       expect(await sessions.get(sid!)).toBeNull();
     }
     expect(onUnreadable.mock.calls.map(([sid, error]) => [sid, (error as Error).message])).toEqual([
@@ -358,7 +358,7 @@ describe('ExpressSessionStore', () => {
       ['max age', '{"cookie":{"originalMaxAge":"x"}}', /its cookie's originalMaxAge is a string, not a number$/],
     ];
     for (const [sid, text] of rows) {
-      await backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [sid, text]);
+      await backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [hashToken(sid), text]);
     }
     expect(Object.keys(await sessions.all())).toEqual([]);
     expect(onUnreadable).not.toHaveBeenCalled();
@@ -379,7 +379,7 @@ describe('ExpressSessionStore', () => {
     const text = `x ${secret}`;
     expect(() => JSON.parse(text)).toThrow(secret);
     const plant = () =>
-      backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [session.token, text]);
+      backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [hashToken(session.token), text]);
     await plant();
     expect(await sessions.get(session.token)).toBeNull();
     expect(onUnreadable).toHaveBeenCalledExactlyOnceWith(session.token, expect.any(SyntaxError));
@@ -404,11 +404,11 @@ describe('ExpressSessionStore', () => {
     await sessions.set('a', sessionData({ n: 1 }, saved.toISOString()));
     const touched = new Date(saved.getTime() + 1_800_000);
     expect(await sessions.touch('a', sessionData({ n: 1 }, touched))).toBe(true);
-    const [before] = await backend.query<{ v: string }>(`SELECT xmin::text AS v FROM sessions WHERE token = 'a'`);
+    const [before] = await backend.query<{ v: string }>(`SELECT xmin::text AS v FROM sessions WHERE token = '${hashToken('a')}'`);
     const got = (await sessions.get('a'))!;
     expect(got.cookie.expires).toBe(touched.toISOString());
     expect(got).toMatchObject({ n: 1 });
-    const [after] = await backend.query<{ v: string }>(`SELECT xmin::text AS v FROM sessions WHERE token = 'a'`);
+    const [after] = await backend.query<{ v: string }>(`SELECT xmin::text AS v FROM sessions WHERE token = '${hashToken('a')}'`);
     expect(after).toEqual(before);
 
     // A browser-session cookie (no maxAge) has no expiry, and keeps none; the row still expires after ttl.
@@ -418,7 +418,7 @@ describe('ExpressSessionStore', () => {
     // A stored expiry that is no date gets the row's, which is one.
     await sessions.set('c', sessionData({}, saved));
     await backend.query(
-      `UPDATE sessions SET data = convert_to('{"cookie":{"expires":"soon","originalMaxAge":60000}}', 'UTF8') WHERE token = 'c'`,
+      `UPDATE sessions SET data = convert_to('{"cookie":{"expires":"soon","originalMaxAge":60000}}', 'UTF8') WHERE token = '${hashToken('c')}'`,
     );
     expect((await sessions.get('c'))!.cookie.expires).toBe(saved.toISOString());
   });
