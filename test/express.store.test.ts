@@ -338,7 +338,7 @@ describe('ExpressSessionStore', () => {
     const onUnreadable = vi.fn();
     const sessions = newSessions({ onUnreadable });
     for (const [sid, text] of [['array', '[{"cookie":{}}]'], ['null', 'null']]) {
-      await backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [hashToken(sid), text]);
+      await backend.query(`INSERT INTO sessions VALUES ($1, convert_to($2, 'UTF8'), current_timestamp + interval '1 hour')`, [hashToken(sid!), text]);
       expect(await sessions.get(sid!)).toBeNull();
     }
     expect(onUnreadable.mock.calls.map(([sid, error]) => [sid, (error as Error).message])).toEqual([
