@@ -3,7 +3,7 @@ import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import pg from 'pg';
 import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineSessionsTable, PGStore, StoreQueryError, type PGStoreOptions } from '../../src/index.js';
+import { defineSessionsTable, hashToken, PGStore, StoreQueryError, type PGStoreOptions } from '../../src/index.js';
 import { sessionsTableDdl } from '../support/sql.js';
 import { queryOnce, startCluster, startStandby, type Cluster } from './support/cluster.js';
 import { checkNoAcknowledgedWriteLost, Load, waitForSuccesses, type Operation } from './support/load.js';
@@ -52,16 +52,15 @@ afterEach(async () => {
 });
 
 
-/** What each token holds on the server at `url`. */
+/** What each token holds on the server at `url` (the rows are keyed by the tokens' hashes). */
 async function valuesOn(url: string, table: string, tokens: string[]): Promise<Map<string, string | null>> {
   const rows = await queryOnce<{ token: string; value: string }>(
     url,
     `SELECT token, convert_from(data, 'UTF8') AS value FROM ${table} WHERE token = ANY($1) AND expiry > now()`,
-    [tokens],
+    [tokens.map(hashToken)],
   );
-  const values = new Map<string, string | null>(tokens.map((token) => [token, null]));
-  for (const row of rows) values.set(row.token, row.value);
-  return values;
+  const byKey = new Map(rows.map((row) => [row.token, row.value]));
+  return new Map(tokens.map((token) => [token, byKey.get(hashToken(token)) ?? null]));
 }
 
 /**

@@ -3,7 +3,7 @@ import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { defineSessionsTable, PGStore, type PGStoreOptions, type SessionsTable } from '../../src/index.js';
+import { defineSessionsTable, hashToken, PGStore, type PGStoreOptions, type SessionsTable } from '../../src/index.js';
 import { uniqueName } from '../support/backends.js';
 import { sessionsTableDdl } from '../support/sql.js';
 import { queryOnce, startCluster, type Cluster } from './support/cluster.js';
@@ -72,15 +72,14 @@ function startLoad(make: ReturnType<typeof newStores>) {
 }
 
 
-/** What each token holds, read straight from the table on a fresh connection. */
+/** What each token holds, read straight from the table (keyed by the tokens' hashes) on a fresh connection. */
 async function tableValues(name: string, tokens: string[]): Promise<Map<string, string | null>> {
   const rows = await admin<{ token: string; value: string }>(
     `SELECT token, convert_from(data, 'UTF8') AS value FROM ${name} WHERE token = ANY($1) AND expiry > now()`,
-    [tokens],
+    [tokens.map(hashToken)],
   );
-  const byToken = new Map<string, string | null>(tokens.map((token) => [token, null]));
-  for (const row of rows) byToken.set(row.token, row.value);
-  return byToken;
+  const byKey = new Map(rows.map((row) => [row.token, row.value]));
+  return new Map(tokens.map((token) => [token, byKey.get(hashToken(token)) ?? null]));
 }
 
 /** What every fault test demands of the history of its load. */

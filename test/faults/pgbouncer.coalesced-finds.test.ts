@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations, PGStore, type SessionDatabase } from '../../src/index.js';
 import { databaseUrl, uniqueName } from '../support/backends.js';
 import { MANY_TOKENS, StatementLog } from '../support/counting-db.js';
+import { hashedInSql } from '../support/sql.js';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
 
 /**
@@ -29,9 +30,9 @@ beforeAll(async () => {
   await migrateNodePostgres(drizzleNodePostgres(migrator), { ...migrations, migrationsSchema: 'public' });
   await migrator.query(
     `INSERT INTO sessions (token, data, expiry)
-     SELECT 'live' || i, convert_to('data ' || i, 'UTF8'), current_timestamp + interval '1 hour' FROM generate_series(1, 20) i
+     SELECT ${hashedInSql("'live' || i")}, convert_to('data ' || i, 'UTF8'), current_timestamp + interval '1 hour' FROM generate_series(1, 20) i
      UNION ALL
-     SELECT 'dead' || i, convert_to('dead ' || i, 'UTF8'), current_timestamp - interval '1 minute' FROM generate_series(1, 5) i`,
+     SELECT ${hashedInSql("'dead' || i")}, convert_to('dead ' || i, 'UTF8'), current_timestamp - interval '1 minute' FROM generate_series(1, 5) i`,
   );
   await migrator.end();
 });
