@@ -121,10 +121,10 @@ export class SessionCipher {
   readonly #keys: Key[];
   readonly #byId = new Map<string, Key>();
   /** See {@link SessionCipherOptions.readUnencrypted}. */
-  readonly readUnencrypted: boolean;
+  readonly #readUnencrypted: boolean;
 
   constructor(keys: unknown, { readUnencrypted = false }: SessionCipherOptions = {}) {
-    this.readUnencrypted = readUnencrypted;
+    this.#readUnencrypted = readUnencrypted;
     if (!Array.isArray(keys)) {
       throw new TypeError(
         `drizzle-pgstore: encryptionKeys must be an array of keys, the current one first, got ${describeType(keys)}`,
@@ -169,7 +169,7 @@ export class SessionCipher {
    * one in the format that does not open (short, changed, another key) still does not.
    */
   open(rowKey: string, sealed: Uint8Array): Uint8Array | UnreadableReason {
-    if (!isSealed(sealed)) return this.readUnencrypted ? sealed : 'not-encrypted';
+    if (!isSealed(sealed)) return this.#readUnencrypted ? sealed : 'not-encrypted';
     // In the format but too short to hold a nonce and a tag: cut, so changed.
     if (sealed.byteLength < SEAL_OVERHEAD) return 'failed-authentication';
     const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
