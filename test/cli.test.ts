@@ -90,6 +90,36 @@ describe.each(targets)('the CLI on %s', (_name, open) => {
     for (const output of [result, again]) expect(`${output.stdout}${output.stderr}`).not.toMatch(new RegExp([newKey.toString('base64').slice(0, 12), oldKey.toString('base64url').slice(0, 12)].map((k) => k.replace(/[+/]/g, '\\$&')).join('|')));
   });
 
+  it('reencrypt --include-unencrypted encrypts the sessions written before encryption was on; without it they are left and counted', async () => {
+    const key = randomBytes(32);
+    const rows = Array.from({ length: 12 }, (_, i) => ({ key: hashToken(`plain-${i}`), data: `{"email":"user${i}@example.com"}` }));
+    const values = rows.map(({ key, data }) => `('${key}', convert_to('${data}', 'UTF8'), now() + interval '1 hour')`);
+    await target.exec(`TRUNCATE sessions; INSERT INTO sessions (token, data, expiry) VALUES ${values.join(', ')}`);
+    const env = { ...target.env, DRIZZLE_PGSTORE_ENCRYPTION_KEYS: key.toString('base64') };
+    const plainCount = async () => (await target.exec(`SELECT count(*)::int AS n FROM sessions WHERE position(convert_to('example.com', 'UTF8') in data) > 0`))[0]!.n;
+
+    const without = await runCli(['reencrypt', '--quiet', ...target.args], env);
+    expect(without).toMatchObject({ code: 0, stderr: '' });
+    expect(without.stdout).toBe(
+      'moved 0 sessions to the current key; 0 were written by the app meanwhile (so are on it already)\n' +
+        '12 sessions no key opens were left as they are (written with a key not given, changed, or not encrypted: --include-unencrypted encrypts those)\n',
+    );
+    expect(await plainCount()).toBe(12);
+
+    const result = await runCli(['reencrypt', '--include-unencrypted', '--batch-size', '5', ...target.args], env);
+    expect(result).toMatchObject({ code: 0, stdout: 'moved 12 sessions to the current key; 0 were written by the app meanwhile (so are on it already)\n12 of the sessions moved were unencrypted before\n' });
+    expect(result.stderr).toBe(
+      [5, 10, 12].map((n) => `moved ${n} sessions so far (${n} of them unencrypted before, 0 written by the app meanwhile, 0 unreadable)\n`).join(''),
+    );
+    expect(await plainCount()).toBe(0);
+    const cipher = new SessionCipher([key]);
+    const stored = await target.exec('SELECT token, data FROM sessions ORDER BY token');
+    expect(stored.map((row) => Buffer.from(cipher.open(row.token as string, row.data as Uint8Array) as Uint8Array).toString()).sort()).toEqual(rows.map((row) => row.data).sort());
+    const again = await runCli(['reencrypt', '--include-unencrypted', '--quiet', ...target.args], env);
+    expect(again.stdout).toMatch(/^moved 0 sessions to the current key; .*\n0 of the sessions moved were unencrypted before\n$/);
+    expect((await runCli(['reencrypt', '--help'])).stdout).toContain('--include-unencrypted');
+  });
+
   it('reencrypt refuses missing or bad keys without showing them', async () => {
     const short = randomBytes(16).toString('base64');
     const cases: Array<[Record<string, string>, string]> = [

@@ -78,6 +78,16 @@ describe('PGStore options and hashToken input', () => {
     expect(database.connectionAttempts).toBe(0);
   });
 
+  it('refuses readUnencrypted without encryptionKeys, and a readUnencrypted that is not a boolean', async () => {
+    expect(make({ readUnencrypted: true })).toThrow(
+      /^drizzle-pgstore: readUnencrypted is for turning encryption on, so it needs encryptionKeys; give the keys, or leave readUnencrypted out$/,
+    );
+    expect(make({ readUnencrypted: 'yes', encryptionKeys: [randomBytes(32)] })).toThrow(/^drizzle-pgstore: readUnencrypted must be a boolean, got string "yes"$/);
+    const stores = [make({ readUnencrypted: false })(), make({ readUnencrypted: true, encryptionKeys: [randomBytes(32)] })()];
+    await Promise.all(stores.map((store) => store.close()));
+    expect(database.connectionAttempts).toBe(0);
+  });
+
   it('refuses reencrypt on a store without keys, and bad reencrypt options', async () => {
     const plain = make({})();
     await expect(plain.reencrypt()).rejects.toThrow(/^drizzle-pgstore: reencrypt needs a store made with encryptionKeys$/);
@@ -105,7 +115,7 @@ describe('PGStore options and hashToken input', () => {
     );
     expect(make({ hashtoken: true })).toThrow(/has no option "hashtoken" \(did you mean "hashTokens"\?\)$/);
     expect(make({ pool: {} })).toThrow(
-      /^drizzle-pgstore: PGStore has no option "pool"; its options are cleanupInterval, cleanupJitter, cleanupBatchSize, cleanupSkipLocked, onError, table, preparedStatements, maxDataBytes, hashTokens, encryptionKeys, coalesceFinds, coalesceSaves, coalesceDeletes$/,
+      /^drizzle-pgstore: PGStore has no option "pool"; its options are cleanupInterval, cleanupJitter, cleanupBatchSize, cleanupSkipLocked, onError, table, preparedStatements, maxDataBytes, hashTokens, encryptionKeys, readUnencrypted, coalesceFinds, coalesceSaves, coalesceDeletes$/,
     );
     expect(() => new PGStore(database.db, 60_000 as never)).toThrow(/^drizzle-pgstore: PGStore options must be an object, got number 60000$/);
   });

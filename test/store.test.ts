@@ -164,7 +164,7 @@ for (const backend of BACKENDS) {
       for (const error of told) {
         expect(error).toBeInstanceOf(UnreadableSessionDataError);
         const text = `${(error as Error).message} ${(error as Error).stack}`;
-        for (const secret of ['victim', 'attacker', 'plain', hashToken('victim-token'), newKey.toString('base64'), oldKey.toString('base64')]) {
+        for (const secret of ['victim', 'attacker', '{"plain"', hashToken('victim-token'), newKey.toString('base64'), oldKey.toString('base64')]) {
           expect(text).not.toContain(secret);
         }
       }
@@ -216,7 +216,7 @@ for (const backend of BACKENDS) {
         expect(new TextDecoder().decode(data!), token(i)).toBe(latest.get(i) ?? `v0 of ${i}`);
       }
       expect(told).toEqual([]);
-      expect(await rotated.reencrypt()).toEqual({ moved: 0, changedMeanwhile: 0, unreadable: 0 });
+      expect(await rotated.reencrypt()).toEqual({ moved: 0, encrypted: 0, changedMeanwhile: 0, unreadable: 0 });
     });
 
     it('reencrypt counts and leaves alone rows no key opens', async () => {
@@ -224,7 +224,7 @@ for (const backend of BACKENDS) {
       await newStore({ encryptionKeys: [oldKey] }).save('old-token', bytes('y'), inOneHour());
       const before = await rawData('lost-token');
       const result = await newStore({ encryptionKeys: [newKey, oldKey] }).reencrypt({ batchSize: 1 });
-      expect(result).toEqual({ moved: 1, changedMeanwhile: 0, unreadable: 1 });
+      expect(result).toEqual({ moved: 1, encrypted: 0, changedMeanwhile: 0, unreadable: 1 });
       expect((await rawData('lost-token')).equals(before)).toBe(true);
       expect(sameBytes(await newStore().find('old-token'), bytes('y'))).toBe(true);
     });

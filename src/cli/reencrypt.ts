@@ -13,6 +13,9 @@ each is next written: the step of a key rotation before the old key is dropped. 
 the app with encryptionKeys [new, old] first, run this, then drop the old key.
 Safe beside running apps (a session written meanwhile keeps what was written) and safe
 to stop (Ctrl-C stops after the batch in flight) and run again.
+With --include-unencrypted it also encrypts the sessions written before encryption was
+turned on: the step between deploying with encryptionKeys and readUnencrypted: true and
+deploying without readUnencrypted.
 
 Keys: read from the environment variable ${DEFAULT_KEYS_ENV} (or the one --keys-env
 names), never from the command line, where they would land in shell history and in ps:
@@ -22,6 +25,8 @@ the app's encryptionKeys, current first, as base64 or base64url, separated by co
 Options:
   --keys-env NAME      the environment variable holding the keys (default: ${DEFAULT_KEYS_ENV})
   --batch-size N       rows per batch, 1 to ${MAX_BATCH_SIZE} (default: 500)
+  --include-unencrypted
+                       encrypt unencrypted sessions too (without it they are counted as unreadable)
   --quiet              print only the summary
 
 ${tableHelp}
@@ -43,6 +48,7 @@ export async function reencryptCommand(args: string[], out: (line: string) => vo
     ...tableOptions,
     'keys-env': { type: 'string' },
     'batch-size': { type: 'string' },
+    'include-unencrypted': { type: 'boolean' },
     quiet: { type: 'boolean' },
   });
   if (values.help) return out(reencryptHelp);
@@ -57,7 +63,7 @@ export async function reencryptCommand(args: string[], out: (line: string) => vo
   process.once('SIGINT', onSigint);
   try {
     try {
-      store = new PGStore(database.db, { table, cleanupInterval: 0, encryptionKeys: keys });
+      store = new PGStore(database.db, { table, cleanupInterval: 0, encryptionKeys: keys, readUnencrypted: values['include-unencrypted'] === true });
     } catch (error) {
       // The store's words, with the variable in place of the option: which key is wrong, never what it is.
       throw new UsageError((error as Error).message.replace(/^drizzle-pgstore: /, '').replace(/encryptionKeys\[(\d+)\]/g, (_, i: string) => `key ${Number(i) + 1} of ${keysEnv}`));
@@ -67,15 +73,18 @@ export async function reencryptCommand(args: string[], out: (line: string) => vo
       opened.reencrypt({
         batchSize,
         signal: interrupted.signal,
-        onProgress: ({ moved, changedMeanwhile, unreadable }) => {
-          if (!values.quiet) progress(`moved ${moved} sessions so far (${changedMeanwhile} written by the app meanwhile, ${unreadable} unreadable)`);
+        onProgress: ({ moved, encrypted, changedMeanwhile, unreadable }) => {
+          const first = values['include-unencrypted'] ? `${encrypted} of them unencrypted before, ` : '';
+          if (!values.quiet) progress(`moved ${moved} sessions so far (${first}${changedMeanwhile} written by the app meanwhile, ${unreadable} unreadable)`);
         },
       }),
     );
     const how = interrupted.signal.aborted ? 'interrupted after moving' : 'moved';
     out(`${how} ${done.moved} sessions to the current key; ${done.changedMeanwhile} were written by the app meanwhile (so are on it already)`);
+    if (values['include-unencrypted']) out(`${done.encrypted} of the sessions moved were unencrypted before`);
     if (done.unreadable > 0) {
-      out(`${done.unreadable} sessions no key opens were left as they are (written with a key not given, changed, or not encrypted)`);
+      const why = values['include-unencrypted'] ? 'written with a key not given, or changed' : 'written with a key not given, changed, or not encrypted: --include-unencrypted encrypts those';
+      out(`${done.unreadable} sessions no key opens were left as they are (${why})`);
     }
     if (interrupted.signal.aborted) process.exitCode = 130;
   } finally {

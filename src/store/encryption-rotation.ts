@@ -3,11 +3,13 @@
  * batches, beside live traffic. Each batch is one read and one compare-and-swap UPDATE: a
  * row is rewritten only if it still holds the bytes the batch read, so a session written
  * meanwhile (already under the current key, as every write is) keeps what was written.
+ * While encryption is being turned on (`readUnencrypted`), the rows an unencrypted store
+ * wrote are sealed the same way, and with the same check.
  */
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { SessionDatabase } from '../database.js';
 import type { SessionsTable } from '../schema.js';
-import type { SessionCipher } from './encryption.js';
+import { isSealed, type SessionCipher } from './encryption.js';
 import { unexpired } from './expiry-sql.js';
 import { saveManyParams, uncached } from './statements.js';
 
@@ -23,8 +25,13 @@ export interface ReencryptOptions {
 
 /** What a {@link PGStore.reencrypt} run did, so far or in all. */
 export interface ReencryptProgress {
-  /** Live rows now sealed with the current key. */
+  /** Live rows now sealed with the current key (those of `encrypted` included). */
   moved: number;
+  /**
+   * Of `moved`, the rows that held unencrypted data: sealed for the first time. Only a
+   * store made with `readUnencrypted` seals them; otherwise they count as `unreadable`.
+   */
+  encrypted: number;
   /** Rows written (or deleted) by the app between the read and the rewrite: left as the app left them. */
   changedMeanwhile: number;
   /** Rows no key opens (see UnreadableSessionDataError): left alone. */
@@ -73,19 +80,23 @@ export async function reencryptRows(
   query: BatchQuery,
   { batchSize = 500, signal, onProgress }: ReencryptOptions,
 ): Promise<ReencryptProgress> {
-  const progress: ReencryptProgress = { moved: 0, changedMeanwhile: 0, unreadable: 0 };
+  const progress: ReencryptProgress = { moved: 0, encrypted: 0, changedMeanwhile: 0, unreadable: 0 };
   let after = '';
   while (!signal?.aborted) {
     const rows = await query(() => unmovedRows(db, table, cipher.currentHeader, after, batchSize), { keys: [], data: [] });
     const keys: string[] = [];
     const read: Uint8Array[] = [];
     const sealed: Uint8Array[] = [];
+    /** The keys of this batch's rows that were unencrypted. */
+    const plain = new Set<string>();
     for (const row of rows) {
       const opened = cipher.open(row.key, row.data);
       if (typeof opened === 'string') {
         progress.unreadable++;
         continue;
       }
+      // Only with readUnencrypted does a row not in the sealed format open at all.
+      if (!isSealed(row.data)) plain.add(row.key);
       keys.push(row.key);
       read.push(row.data);
       sealed.push(cipher.seal(row.key, opened));
@@ -93,6 +104,7 @@ export async function reencryptRows(
     if (keys.length > 0) {
       const moved = await query(() => rewrite(db, table, keys, read, sealed), { keys, data: sealed });
       progress.moved += moved.length;
+      progress.encrypted += moved.filter((row) => plain.has(row.key)).length;
       progress.changedMeanwhile += keys.length - moved.length;
     }
     onProgress?.({ ...progress });

@@ -9,7 +9,9 @@
  *   tag    16 bytes, GCM's authentication tag
  * The header names the key, so opening never tries every key; it is authenticated with the
  * row's key as associated data. FORMAT_V1 is 0xF8, a byte no UTF-8 text starts with, so
- * JSON or any other text a store kept before is never taken for a sealed value.
+ * JSON or any other text a store kept before is never taken for a sealed value, and, while
+ * encryption is being turned on (`readUnencrypted`), a value that does not start with it is
+ * read as the plain data an unencrypted store wrote.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { describeType } from '../input.js';
@@ -30,7 +32,7 @@ export const SEAL_OVERHEAD = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
 export type UnreadableReason = 'not-encrypted' | 'unknown-key' | 'failed-authentication';
 
 const REASONS: Record<UnreadableReason, string> = {
-  'not-encrypted': 'it is not encrypted (written before encryptionKeys was set, or by another program)',
+  'not-encrypted': 'it is not encrypted (written before encryptionKeys was set, or by another program; readUnencrypted reads such rows while encryption is turned on)',
   'unknown-key': 'it was encrypted with a key that is not among encryptionKeys',
   'failed-authentication': 'it fails authentication (changed, or copied from another row)',
 };
@@ -84,6 +86,21 @@ function keyBytes(key: unknown, index: number): Buffer {
 /** A short name of a key, derived from it one way, so that a sealed value can say which key sealed it. */
 const keyId = (key: Buffer) => createHmac('sha256', key).update('drizzle-pgstore key id v1').digest().subarray(0, KEY_ID_BYTES);
 
+/**
+ * Whether stored bytes are in the sealed format (they start with FORMAT_V1). Everything that
+ * is must open with a key or is unreadable: it is never read as plain data.
+ */
+export const isSealed = (stored: Uint8Array): boolean => stored.byteLength > 0 && stored[0] === FORMAT_V1;
+
+/** How a {@link SessionCipher} reads what it did not seal. */
+export interface SessionCipherOptions {
+  /**
+   * Read a value that is not in the sealed format as plain data (the store's
+   * `readUnencrypted`, while encryption is turned on); without it, such a value is unreadable.
+   */
+  readUnencrypted?: boolean;
+}
+
 interface Key {
   secret: Buffer;
   /** FORMAT_V1 and the key's id: the first bytes of everything it seals. */
@@ -103,8 +120,11 @@ interface Key {
 export class SessionCipher {
   readonly #keys: Key[];
   readonly #byId = new Map<string, Key>();
+  /** See {@link SessionCipherOptions.readUnencrypted}. */
+  readonly #readUnencrypted: boolean;
 
-  constructor(keys: unknown) {
+  constructor(keys: unknown, { readUnencrypted = false }: SessionCipherOptions = {}) {
+    this.#readUnencrypted = readUnencrypted;
     if (!Array.isArray(keys)) {
       throw new TypeError(
         `drizzle-pgstore: encryptionKeys must be an array of keys, the current one first, got ${describeType(keys)}`,
@@ -143,9 +163,15 @@ export class SessionCipher {
     return Buffer.concat([header, nonce, body, cipher.getAuthTag()]);
   }
 
-  /** The data sealed in `sealed` for the row `rowKey`, or why it does not open. */
+  /**
+   * The data sealed in `sealed` for the row `rowKey`, or why it does not open. With
+   * `readUnencrypted`, a value not in the sealed format is plain data, given back as it is;
+   * one in the format that does not open (short, changed, another key) still does not.
+   */
   open(rowKey: string, sealed: Uint8Array): Uint8Array | UnreadableReason {
-    if (sealed.byteLength < SEAL_OVERHEAD || sealed[0] !== FORMAT_V1) return 'not-encrypted';
+    if (!isSealed(sealed)) return this.#readUnencrypted ? sealed : 'not-encrypted';
+    // In the format but too short to hold a nonce and a tag: cut, so changed.
+    if (sealed.byteLength < SEAL_OVERHEAD) return 'failed-authentication';
     const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
     const key = this.#byId.get(bytes.subarray(1, HEADER_BYTES).toString('hex'));
     if (key === undefined) return 'unknown-key';

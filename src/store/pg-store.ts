@@ -97,6 +97,15 @@ export interface PGStoreOptions {
    */
   encryptionKeys?: readonly EncryptionKey[];
   /**
+   * While encryption is turned on for a table of unencrypted sessions: read a row that is not
+   * encrypted as the plain data it is, rather than as no session, so no one is signed out.
+   * Every write still encrypts, and {@link PGStore.reencrypt} then encrypts those rows too. A row
+   * in the encrypted format that no key opens still reads as no session. Only with
+   * `encryptionKeys`. Default false; turn it off once reencrypt has run, since meanwhile whoever
+   * can write to the table can plant an unencrypted session. See docs/encryption.md.
+   */
+  readUnencrypted?: boolean;
+  /**
    * Send finds that wait at the same moment as one statement over an array of tokens.
    * Default true. Each caller still gets its own row (its own bytes) or `null`, and a find
    * with no company goes out at once through the single-token statement; only finds not yet
@@ -134,6 +143,7 @@ const OPTION_NAMES = Object.keys({
   maxDataBytes: true,
   hashTokens: true,
   encryptionKeys: true,
+  readUnencrypted: true,
   coalesceFinds: true,
   coalesceSaves: true,
   coalesceDeletes: true,
@@ -232,7 +242,12 @@ export class PGStore implements SessionStore {
     checkBoolean('coalesceDeletes', coalesceDeletes);
     const skipLocked = options.cleanupSkipLocked ?? true;
     checkBoolean('cleanupSkipLocked', skipLocked);
-    this.#cipher = options.encryptionKeys === undefined ? undefined : new SessionCipher(options.encryptionKeys);
+    const readUnencrypted = options.readUnencrypted ?? false;
+    checkBoolean('readUnencrypted', readUnencrypted);
+    if (readUnencrypted && options.encryptionKeys === undefined) {
+      throw new TypeError('drizzle-pgstore: readUnencrypted is for turning encryption on, so it needs encryptionKeys; give the keys, or leave readUnencrypted out');
+    }
+    this.#cipher = options.encryptionKeys === undefined ? undefined : new SessionCipher(options.encryptionKeys, { readUnencrypted });
     this.#onError = options.onError;
     if (typeof db?.select !== 'function' || typeof db.insert !== 'function') {
       throw new TypeError('drizzle-pgstore: PGStore needs a Drizzle PostgreSQL database, e.g. drizzle(pool)');
@@ -533,8 +548,9 @@ export class PGStore implements SessionStore {
    * each is next written: the step of a key rotation before the old key is dropped. Safe
    * beside live traffic (a row is rewritten only if it still holds what the batch read, so a
    * session saved meanwhile keeps what was saved) and safe to stop and run again (rows already
-   * on the current key are skipped). Rows no key opens are counted and left alone. The command
-   * `npx drizzle-pgstore reencrypt` runs it.
+   * on the current key are skipped). Rows no key opens are counted and left alone. With
+   * `readUnencrypted`, unencrypted rows are encrypted too (and counted in `encrypted`). The
+   * command `npx drizzle-pgstore reencrypt` runs it.
    *
    * @example
    * ```ts
