@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { hashToken } from '../src/index.js';
 import type { Reply } from './support/cookie-client.js';
 import { DemoVisitor, useDemo } from './support/demo.js';
 
@@ -48,8 +49,8 @@ it('refuses a sign-out without the session\'s token: the row and the cookie stay
   const token = await visitor.formToken();
   const cookie = visitor.cookie('demo.sid');
   // Nearer its end than a page view would leave it, so even a touch of its expiry would show.
-  await demo.database.query("UPDATE sessions SET expiry = now() + interval '1 day' WHERE token = $1", [visitor.sessionId]);
-  const before = (await demo.database.rows()).find((row) => row.token === visitor.sessionId);
+  await demo.database.query("UPDATE sessions SET expiry = now() + interval '1 day' WHERE token = $1", [hashToken(visitor.sessionId!)]);
+  const before = (await demo.database.rows()).find((row) => row.token === hashToken(visitor.sessionId!));
   expect(JSON.parse(before!.data)).toMatchObject({ name: 'Grace' });
 
   expectRefused(await visitor.postForm('/sign-out', {}));
@@ -58,7 +59,7 @@ it('refuses a sign-out without the session\'s token: the row and the cookie stay
   expectRefused(await visitor.postForm('/sign-out', { csrf: signInToken }));
   // No session at all: nothing to sign out, and no cookie to clear.
   expectRefused(await new DemoVisitor(demo.url).postForm('/sign-out', { csrf: token }));
-  expect((await demo.database.rows()).find((row) => row.token === visitor.sessionId)).toEqual(before);
+  expect((await demo.database.rows()).find((row) => row.token === hashToken(visitor.sessionId!))).toEqual(before);
   expect(visitor.cookie('demo.sid')).toBe(cookie);
 
   const signedOut = await visitor.postForm('/sign-out', { csrf: token });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../src/cli/database.js';
-import { sessions } from '../src/index.js';
+import { hashToken, sessions } from '../src/index.js';
 import { startDemo, DemoVisitor } from './support/demo.js';
 
 let dataDir: string;
@@ -31,7 +31,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const database = await openDatabase({ pgliteDir: join(dataDir, 'pglite') });
     try {
       const rows = await database.db.select({ token: sessions.token }).from(sessions);
-      expect(rows.map((row) => row.token)).toContain(visitor.sessionId);
+      expect(rows.map((row) => row.token)).toContain(hashToken(visitor.sessionId!));
     } finally {
       await database.close();
     }
