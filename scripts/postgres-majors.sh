@@ -8,6 +8,7 @@
 #
 #   scripts/postgres-majors.sh          # 14 and 18
 #   scripts/postgres-majors.sh 13 16    # any major listed in VERSIONS
+#   scripts/postgres-majors.sh 14 -- test/store.test.ts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,11 @@ declare -A VERSIONS=(
   [17]=17.10.0-beta.17
   [18]=18.4.0-beta.17
 )
-majors=("$@")
+majors=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do majors+=("$1"); shift; done
+[ $# -eq 0 ] || shift
+# What follows `--` goes to vitest: test files to run, say.
+vitest_args=("$@")
 [ ${#majors[@]} -gt 0 ] || majors=(14 18)
 for major in "${majors[@]}"; do
   if [ -z "${VERSIONS[$major]:-}" ]; then
@@ -112,7 +117,7 @@ for major in "${majors[@]}"; do
 
   # PGlite is the same on every server: the server backends only.
   status=0
-  DATABASE_URL="$url/test" BACKENDS=node-postgres,postgres-js npx vitest run --config vitest.majors.config.ts || status=$?
+  DATABASE_URL="$url/test" BACKENDS=node-postgres,postgres-js npx vitest run --config vitest.majors.config.ts "${vitest_args[@]}" || status=$?
 
   "${as_user[@]}" "$pg_ctl" -D "$data" -m fast -w stop >/dev/null
   pg_ctl=""
