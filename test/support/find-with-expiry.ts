@@ -43,8 +43,17 @@ export function describeFindWithExpiry(
       const latest = new Date('9999-12-31T23:59:59.999Z');
       await store.save('latest', bytes('x'), latest);
       expect((await store.findWithExpiry('latest'))!.expiry.toISOString()).toBe(latest.toISOString());
-      await backend.query(`INSERT INTO sessions VALUES ($1, '\\x00', '2999-01-02 03:04:05.678999+00')`, [key('micro')]);
-      expect((await store.findWithExpiry('micro'))!.expiry.toISOString()).toBe('2999-01-02T03:04:05.678Z');
+      // Microseconds a float8 epoch (PostgreSQL 13 and older) would round up into the next
+      // millisecond, or the next second, or the next year.
+      const stored = {
+        '2999-01-02 03:04:05.678999+00': '2999-01-02T03:04:05.678Z',
+        '2500-06-15 12:00:00.999999+00': '2500-06-15T12:00:00.999Z',
+        '9999-12-31 23:59:59.999999+00': '9999-12-31T23:59:59.999Z',
+      };
+      for (const [i, [text, iso]] of Object.entries(stored).entries()) {
+        await backend.query(`INSERT INTO sessions VALUES ($1, '\\x00', $2)`, [key(`micro-${i}`), text]);
+        expect((await store.findWithExpiry(`micro-${i}`))!.expiry.toISOString()).toBe(iso);
+      }
     });
 
     it('finds by the token, not by the key its row is kept under', async () => {
