@@ -20,7 +20,7 @@ import { SEAL_OVERHEAD, SessionCipher, UnreadableSessionDataError, type Encrypti
 import { reencryptRows, type ReencryptOptions, type ReencryptProgress } from './encryption-rotation.js';
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { batchSecrets, queryError, type CallSecrets } from './redaction.js';
-import { resendOf, sendWithResend, type Probe } from './retry.js';
+import { probeRun, resendOf, sendWithResend } from './retry.js';
 import { MAX_BATCHED_DATA_BYTES, SaveCoalescer } from './save-coalescer.js';
 import { sessions, type SessionsTable } from '../schema.js';
 import type {
@@ -196,7 +196,7 @@ export class PGStore implements SessionStore {
   readonly #db: SessionDatabase;
   readonly #options: PGStoreOptions;
   /** Finds a live connection before a statement goes again (see sendWithResend). */
-  readonly #probe: Probe = () => this.#db.execute(sql`select 1`);
+  readonly #probe = probeRun(() => this.#db.execute(sql`select 1`));
   /** Gathers concurrent finds; undefined with `coalesceFinds: false`. */
   readonly #finds: FindCoalescer | undefined;
   /** Gathers concurrent saves without an owner; undefined with `coalesceSaves: false`. */

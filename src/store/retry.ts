@@ -120,29 +120,49 @@ const MAX_PROBES = 32;
 const metDeadConnection = (error: unknown): boolean => isConnectionFailure(error) && !neverSent(error);
 
 /**
+ * Probes until one succeeds, stops meeting dead connections, or {@link MAX_PROBES} went.
+ * Calls that failed together share one run: fifty callers of a dead pool need the pool
+ * cleared once, not fifty probe storms that keep a reconnecting driver busy failing. A
+ * run ends only on a probe sent after the last caller joined: a later failure is one more
+ * dead connection, maybe one the earlier probe never met.
+ */
+export function probeRun(probe: Probe): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let joined = 0;
+  const run = async () => {
+    for (let probes = 0; probes < MAX_PROBES; probes++) {
+      const seen = joined;
+      try {
+        await probe();
+        if (joined === seen) return;
+      } catch (error) {
+        if (!metDeadConnection(error)) return;
+      }
+    }
+  };
+  return () => {
+    joined++;
+    return (running ??= run().finally(() => (running = undefined)));
+  };
+}
+
+/**
  * Runs `send`, and once more if it failed in a way `resend` allows; never a third time. A
  * failure of the second run is the call's failure, as any other failure is.
  *
- * Before the second run, `probe` goes first until one succeeds (or stops meeting dead
- * connections, or {@link MAX_PROBES} went): when the server ended every connection of the
- * pool at once, the pool still holds the others as idle, and a resend straight away would
- * most likely be handed the next dead one. Each failed probe makes the pool drop one, so
- * the resend goes on a connection that just answered, or a new one.
+ * Before the second run, `probe` (a {@link probeRun}) finds a live connection: when the
+ * server ended every connection of the pool at once, the pool still holds the others as
+ * idle, and a resend straight away would most likely be handed the next dead one. Each
+ * failed probe makes the pool drop one, so the resend goes on a connection that just
+ * answered, or a new one.
  */
-export async function sendWithResend<T>(send: () => Promise<T>, resend: Resend, probe: Probe): Promise<T> {
+export async function sendWithResend<T>(send: () => Promise<T>, resend: Resend, probe: () => Promise<void>): Promise<T> {
   try {
     return await send();
   } catch (error) {
     if (!mayResend(error, resend)) throw error;
   }
-  for (let probes = 0; probes < MAX_PROBES; probes++) {
-    try {
-      await probe();
-      break;
-    } catch (error) {
-      if (!metDeadConnection(error)) break;
-    }
-  }
+  await probe();
   return send();
 }
 
