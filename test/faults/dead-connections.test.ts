@@ -3,7 +3,7 @@ import { migrate as migrateNodePostgres } from 'drizzle-orm/node-postgres/migrat
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js';
 import pg from 'pg';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken, migrations, PGStore, StoreQueryError, type SessionDatabase } from '../../src/index.js';
 import { databaseUrl, uniqueName } from '../support/backends.js';
 import { startPgBouncer, type PgBouncer } from './support/pgbouncer.js';
@@ -125,15 +125,7 @@ describe.each(setups)('%s: a pool whose connections were all terminated', (name,
   };
   /** Opens every connection, ends them all on the server, and says how many ended. */
   const fault = async () => {
-    // The previous case's dead connections may still be in the pool: warming meets them first.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await pool.warm();
-        break;
-      } catch (error) {
-        if (attempt === 5) throw error;
-      }
-    }
+    await pool.warm();
     const ended = await terminateBackends();
     expect(ended).toBeGreaterThanOrEqual(1);
     return ended;
@@ -142,13 +134,16 @@ describe.each(setups)('%s: a pool whose connections were all terminated', (name,
     console.log(`[dead-connections] ${name}: ${kind}: ${result.failed} of ${CALLS} failed after ${ended} connections ended ${result.codes.join(',')} ${extra}`);
 
   beforeAll(() => {
-    pool = open();
-    store = new PGStore(pool.db, { cleanupInterval: 0, preparedStatements });
     seedStore = new PGStore(drizzleNodePostgres(admin), { cleanupInterval: 0 });
   });
-  afterAll(async () => {
+  afterAll(() => seedStore?.close());
+  // A pool of its own for each case, so that no case meets the reconnects an earlier fault left.
+  beforeEach(() => {
+    pool = open();
+    store = new PGStore(pool.db, { cleanupInterval: 0, preparedStatements });
+  });
+  afterEach(async () => {
     await store?.close();
-    await seedStore?.close();
     await pool?.close();
   });
 
