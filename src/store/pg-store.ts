@@ -1,4 +1,4 @@
-import { getTableName } from 'drizzle-orm';
+import { getTableName, sql } from 'drizzle-orm';
 import { CleanupScheduler, MAX_TIMER_MS, reportCleanupError, type CleanupStatus } from './cleanup.js';
 import { StoreClosedError } from '../errors.js';
 import {
@@ -19,6 +19,7 @@ import { SEAL_OVERHEAD, SessionCipher, UnreadableSessionDataError, type Encrypti
 import { reencryptRows, type ReencryptOptions, type ReencryptProgress } from './encryption-rotation.js';
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { batchSecrets, queryError, type CallSecrets } from './redaction.js';
+import { probeRun, resendOf, sendWithResend } from './retry.js';
 import { MAX_BATCHED_DATA_BYTES, SaveCoalescer } from './save-coalescer.js';
 import { sessions, type SessionsTable } from '../schema.js';
 import type {
@@ -204,6 +205,8 @@ export class PGStore implements SessionStore {
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #db: SessionDatabase;
   readonly #options: PGStoreOptions;
+  /** Finds a live connection before a statement goes again (see sendWithResend). */
+  readonly #probe = probeRun(() => this.#db.execute(sql`select 1`));
   /** Gathers concurrent finds; undefined with `coalesceFinds: false`. */
   readonly #finds: FindCoalescer | undefined;
   /** Gathers concurrent saves without an owner; undefined with `coalesceSaves: false`. */
@@ -639,17 +642,19 @@ export class PGStore implements SessionStore {
 
   #findCoalescer(): FindCoalescer {
     return new FindCoalescer({
-      findOne: (find) => this.#findOne(find.key, find.method),
+      // A batch goes again as a lone call does: one dead connection would fail every caller in it.
+      findOne: (find) => this.#resend(find.method, () => this.#findOne(find.key, find.method)),
       findMany: (keys, withExpiry) =>
-        (withExpiry ? this.#statements.findManyWithExpiry : this.#statements.findMany).execute({ tokens: keys }),
+        this.#resend('find', () => (withExpiry ? this.#statements.findManyWithExpiry : this.#statements.findMany).execute({ tokens: keys })),
       failure: (error, find, batch) => queryError(find.method, error, batchSecrets(find, batch)),
     });
   }
 
   #saveCoalescer(): SaveCoalescer {
     return new SaveCoalescer({
-      saveOne: ({ key, data, expiry }) => this.#statements.save.execute({ token: key, data, expiry }),
-      saveMany: ({ keys, data, expiries }) => this.#statements.saveMany.execute(saveManyParams(keys, data, expiries)),
+      saveOne: ({ key, data, expiry }) => this.#resend('save', () => this.#statements.save.execute({ token: key, data, expiry })),
+      saveMany: ({ keys, data, expiries }) =>
+        this.#resend('save', () => this.#statements.saveMany.execute(saveManyParams(keys, data, expiries))),
       // A batch's error may quote any of its rows' data too.
       failure: (error, save, batch) =>
         queryError('save', error, {
@@ -662,8 +667,8 @@ export class PGStore implements SessionStore {
 
   #deleteCoalescer(): DeleteCoalescer {
     return new DeleteCoalescer({
-      deleteOne: (key) => this.#statements.delete.execute({ token: key }),
-      deleteMany: (keys) => this.#statements.deleteMany.execute({ tokens: keys }),
+      deleteOne: (key) => this.#resend('delete', () => this.#statements.delete.execute({ token: key })),
+      deleteMany: (keys) => this.#resend('delete', () => this.#statements.deleteMany.execute({ tokens: keys })),
       failure: (error, call, batch) => queryError('delete', error, batchSecrets(call, batch)),
     });
   }
@@ -675,14 +680,20 @@ export class PGStore implements SessionStore {
 
   /**
    * Runs one of the store's queries. Every query goes through here, so that a failure
-   * leaves the store as a StoreQueryError holding none of the call's secrets.
+   * leaves the store as a StoreQueryError holding none of the call's secrets, and so that
+   * a query its connection failed under goes once more when `method` allows (see resendOf).
    */
   async #query<T>(method: string, run: () => Promise<T>, secrets?: CallSecrets): Promise<T> {
     try {
-      return await run();
+      return await this.#resend(method, run);
     } catch (error) {
       throw queryError(method, error, secrets);
     }
+  }
+
+  /** Runs a statement of `method`, once more if its connection failed and `method` allows (see resendOf). */
+  #resend<T>(method: string, run: () => Promise<T>): Promise<T> {
+    return sendWithResend(run, resendOf(method), this.#probe);
   }
 
   /**
