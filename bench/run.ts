@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json FILE] [--scale] [--seconds S] [--rounds R] [--sweep 1,4,128] [--only 'find hit,save']
+ * npm run bench [-- --json FILE] [--scale] [--seconds S] [--rounds R] [--sweep 1,4,128] [--only 'find hit,save,big session']
  *
  * One run, one database, one pool and the same concurrency for every subject: raw pg
  * with prepared statements (the floor), connect-pg-simple, PGStore, PGStore with
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Latencies, median, runLoad, type Measurement } from './measure.js';
 import { markdownTable, withRatios } from './report.js';
+import { runBigSession, type BigSessionResult } from './big-session.js';
 import { runScale } from './scale.js';
 import { createBenchSchema, seed } from './setup.js';
 import { connectPgSimpleSubject, newPool, pgStore, rawPg, type BenchConfig, type Subject } from './subjects.js';
@@ -29,8 +30,12 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '10000' },
     // Extra caller counts for find hit, save and the request mix; '' for none.
     sweep: { type: 'string', default: '1,4,128' },
-    // Only these workloads, by name (comma-separated); default all.
+    // Only these workloads, by name (comma-separated; 'big session' for the run below); default all.
     only: { type: 'string' },
+    // Concurrent commits on one big session through the manager: its size, callers and runs.
+    'big-bytes': { type: 'string', default: String(1024 * 1024) },
+    'big-callers': { type: 'string', default: '50' },
+    'big-runs': { type: 'string', default: '3' },
   },
 });
 
@@ -154,6 +159,16 @@ async function main() {
     log(`bench: ${workload.name} × ${callers} done`);
   }
   await Promise.all(allSubjects.map((s) => s.close()));
+
+  let bigSession: { big: BigSessionResult; tiny: BigSessionResult } | undefined;
+  if (only?.includes('big session') ?? true) {
+    const callers = Number(values['big-callers']);
+    const runs = Number(values['big-runs']);
+    const big = await runBigSession(pool, { bytes: Number(values['big-bytes']), callers, runs });
+    const tiny = await runBigSession(pool, { bytes: 100, callers, runs });
+    bigSession = { big, tiny };
+    log('bench: big session done');
+  }
   await pool.end();
 
   const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v;
@@ -178,7 +193,13 @@ async function main() {
       `pool ${settings.poolSize}, ${concurrency} concurrent callers (sweep: ${values.sweep || 'none'}), ${sessionCount} sessions, ` +
       `${settings.seconds} s per subject and workload in ${rounds} rounds\n`,
   );
-  console.log(markdownTable(rows));
+  if (rows.length > 0) console.log(markdownTable(rows));
+  if (bigSession) {
+    const line = (r: BigSessionResult) =>
+      `| ${r.callers} concurrent commits, each setting its own key, on a ${r.bytes.toLocaleString('en')}-byte session (SessionManager) | ` +
+      `${r.seconds.toFixed(2)} s (runs: ${r.runSeconds.map((t) => t.toFixed(2)).join(', ')}; keys kept: ${r.kept.join(', ')} of ${r.callers}) |`;
+    console.log(`\n| big session | median of ${bigSession.big.runSeconds.length} runs |\n| --- | --- |\n${line(bigSession.big)}\n${line(bigSession.tiny)}`);
+  }
 
   const scale = values.scale
     ? await runScale({ ...config, concurrency, ms: 3000, rows: Number(values['scale-rows']), log })
@@ -196,7 +217,7 @@ async function main() {
 | one cleaner / four cleaners at once | ${f(scale.cleaners.oneSeconds)} / ${f(scale.cleaners.fourSeconds)} s, four removed ${scale.cleaners.fourRemoved}, errors: ${scale.cleaners.errors.length} |`);
   }
   if (values.json) {
-    await writeFile(values.json, `${JSON.stringify({ machine, settings, results: rows, scale }, null, 2)}\n`);
+    await writeFile(values.json, `${JSON.stringify({ machine, settings, results: rows, scale, bigSession }, null, 2)}\n`);
     log(`bench: wrote ${values.json}`);
   }
   await admin.query(`DROP SCHEMA ${schema} CASCADE`);
