@@ -220,10 +220,11 @@ export class PGStore implements SessionStore {
   /** Gathers concurrent replaces without an owner; undefined with `coalesceReplaces: false`. */
   readonly #replaces: ReplaceCoalescer | undefined;
   /**
-   * With `encryptionKeys`: the sealed bytes behind data this store handed out or was given to
-   * write, by the data's object, so that a replace expecting that data can compare the row
-   * with their digest rather than read the row first (see #sealedDigest). Shared with the
-   * view by stored keys, which replaces what `all()` found.
+   * With `encryptionKeys`: the sealed bytes behind data this store handed out (found) or
+   * wrote with replace, by the data's object, so that a replace expecting that data can compare
+   * the row with their digest rather than read the row first (see #knownSealedDigest). Weak: an
+   * entry lives as long as the caller keeps the data. Shared with the view by stored keys,
+   * which replaces what `all()` found.
    */
   #sealedOf = new WeakMap<Uint8Array, Uint8Array>();
   #byStoredKey: PGStore | undefined;
