@@ -7,13 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import { PGStore, SessionManager } from '../src/index.js';
+import { defineSessionsTable, PGStore, SessionManager } from '../src/index.js';
+import { BENCH_KEY } from './subjects.js';
 import { median } from './measure.js';
 
 export interface BigSessionResult {
   /** Bytes of the stored session (its JSON). */
   bytes: number;
   callers: number;
+  /** Whether the store had encryptionKeys. */
+  encrypted: boolean;
   /** Seconds from the first load to the last commit, each run. */
   runSeconds: number[];
   /** The median of runSeconds. */
@@ -26,9 +29,15 @@ export interface BigSessionResult {
 const filler = (bytes: number) => randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes);
 
 /** Runs `runs` bursts of `callers` concurrent commits on a fresh session of about `bytes`. */
-export async function runBigSession(pool: pg.Pool, { bytes, callers, runs }: { bytes: number; callers: number; runs: number }): Promise<BigSessionResult> {
-  // The bench's sessions table keeps raw tokens for the other subjects; this one hashes, as by default.
-  const store = new PGStore(drizzle(pool), { cleanupInterval: 0 });
+export async function runBigSession(
+  pool: pg.Pool,
+  { bytes, callers, runs, encrypted = false }: { bytes: number; callers: number; runs: number; encrypted?: boolean },
+): Promise<BigSessionResult> {
+  // Tokens hashed, as by default; a session of its own in the bench's table, or in the encrypted one.
+  const store = new PGStore(drizzle(pool), {
+    cleanupInterval: 0,
+    ...(encrypted && { table: defineSessionsTable('sessions_encrypted'), encryptionKeys: [BENCH_KEY] }),
+  });
   const manager = new SessionManager<Record<string, unknown>>(store, { cookie: { secure: false } });
   const runSeconds: number[] = [];
   const kept: number[] = [];
@@ -57,5 +66,5 @@ export async function runBigSession(pool: pg.Pool, { bytes, callers, runs }: { b
   } finally {
     await store.close();
   }
-  return { bytes: size, callers, runSeconds, seconds: median(runSeconds), kept };
+  return { bytes: size, callers, encrypted, runSeconds, seconds: median(runSeconds), kept };
 }
