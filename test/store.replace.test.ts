@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken, type PGStoreOptions } from '../src/index.js';
 import { BACKENDS, type Backend } from './support/backends.js';
-import { countedStores, type StatementLog } from './support/counting-db.js';
+import { countedStores, triggerRejections, type StatementLog } from './support/counting-db.js';
 import { addOwnerColumn, ownedSessions } from './support/owned-sessions.js';
 import { bytes, inOneHour } from './support/values.js';
 
@@ -131,6 +131,45 @@ describe.each(BACKENDS)('replace (compare-and-swap) on $name', ({ open }) => {
       expect(await Promise.all(company)).toEqual(Array(8).fill(true));
       expect(text(await store.find('chain'))).toBe('z');
       expect(counted.log.matching(MANY_SWAPS).length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('plain, failing', () => {
+    it('rejects each caller of a failed batch with a StoreQueryError naming none of the batch’s tokens, keys or data', async () => {
+      const store = counted.open();
+      const tokens = Array.from({ length: 8 }, (_, i) => `secret-token-${i}-abcdef`);
+      const old = tokens.map((_, i) => bytes(`private old data ${i}`));
+      const next = tokens.map((_, i) => bytes(i === 5 ? 'private poison data' : `private new data ${i}`));
+      await Promise.all(tokens.map((token, i) => store.save(token, old[i]!, inOneHour())));
+      // One row the database refuses, with a message quoting its key and data, fails its whole batch.
+      await backend.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF convert_from(NEW.data, 'UTF8') LIKE '%poison%' THEN
+            RAISE EXCEPTION 'refused % with % (%) over %', NEW.token, convert_from(NEW.data, 'UTF8'), NEW.data, convert_from(OLD.data, 'UTF8');
+          END IF;
+          RETURN NEW;
+        END $$`);
+      await backend.query('CREATE TRIGGER refuse_poison BEFORE UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
+      let settled: PromiseSettledResult<boolean>[];
+      try {
+        settled = await Promise.allSettled(tokens.map((token, i) => store.replace(token, old[i]!, next[i]!, inOneHour())));
+      } finally {
+        await backend.query('DROP TRIGGER refuse_poison ON sessions');
+        await backend.query('DROP FUNCTION refuse_poison()');
+      }
+      expect(counted.log.matching(MANY_SWAPS).length).toBeGreaterThan(0);
+      for (const shown of triggerRejections(settled, 'replace')) {
+        expect(shown).toContain('refused [redacted] with [redacted] ([redacted]) over [redacted]');
+        for (const secret of [...tokens, ...tokens.map(hashToken)]) expect(shown).not.toContain(secret);
+        for (const bytesOf of [...old, ...next]) {
+          expect(shown).not.toContain(text(bytesOf));
+          expect(shown).not.toContain(Buffer.from(bytesOf).toString('hex'));
+        }
+      }
+      // It works after: the batch that failed wrote nothing, the other (if any) wrote its rows.
+      const now = (await store.find(tokens[5]!))!;
+      expect(text(now)).toBe('private old data 5');
+      expect(await store.replace(tokens[5]!, now, bytes('after'), inOneHour())).toBe(true);
     });
   });
 

@@ -222,7 +222,7 @@ export class PGStore implements SessionStore {
   /**
    * With `encryptionKeys`: the sealed bytes behind data this store handed out (found) or
    * wrote with replace, by the data's object, so that a replace expecting that data can compare
-   * the row with their digest rather than read the row first (see #knownSealedDigest). Weak: an
+   * the row with their digest rather than read the row first (see #knownSealed). Weak: an
    * entry lives as long as the caller keeps the data. Shared with the view by stored keys,
    * which replaces what `all()` found.
    */
@@ -379,16 +379,16 @@ export class PGStore implements SessionStore {
     checkExpiry(expiry);
     const owned = this.#ownerToWrite('replace', options);
     const key = this.#storedKey(token);
-    if (!this.#cipher) return this.#swap(key, token, replaceDigest(expected), data, expiry, owned);
+    if (!this.#cipher) return this.#swap(key, token, replaceDigest(expected), data, expiry, owned, data, [expected]);
     // The row holds a sealing of `expected` that no one can make again (its nonce is random),
     // so the swap compares the digest of the sealed bytes. Those of a value this store handed
     // out or wrote are known; else, or when the row no longer holds them (it may hold another
     // sealing of the same data), the row is read and opened to compare.
     const sealed = this.#cipher.seal(key, data);
-    const known = this.#knownSealedDigest(key, expected);
-    if (known !== null && (await this.#swap(key, token, known, sealed, expiry, owned, data))) return true;
-    const current = await this.#currentSealedDigest(key, token, expected);
-    return current !== null && this.#swap(key, token, current, sealed, expiry, owned, data);
+    const known = this.#knownSealed(key, expected);
+    if (known !== null && (await this.#swap(key, token, replaceDigest(known), sealed, expiry, owned, data, [expected, known]))) return true;
+    const current = await this.#currentSealed(key, token, expected);
+    return current !== null && this.#swap(key, token, replaceDigest(current), sealed, expiry, owned, data, [expected, current]);
   }
 
   /**
@@ -639,7 +639,8 @@ export class PGStore implements SessionStore {
    * One compare-and-swap: writes `written` if the live row's data hashes to `digest`, through
    * the coalescer when it may go in a batch. `data` is the caller's unsealed data, remembered
    * with what was written on an encrypted store, so that a later replace expecting it needs
-   * no read.
+   * no read. `old` holds the bytes the row is expected to hold (and their sealing): a failure
+   * may quote the row, so they are scrubbed from its error too.
    */
   async #swap(
     key: string,
@@ -648,13 +649,14 @@ export class PGStore implements SessionStore {
     written: Uint8Array,
     expiry: Date,
     owned: OwnerToWrite | undefined,
-    data: Uint8Array = written,
+    data: Uint8Array,
+    old: readonly Uint8Array[],
   ): Promise<boolean> {
     // With an owner the replace goes alone, as a save does, and so does a big one (see MAX_BATCHED_DATA_BYTES).
     const replaced =
       this.#replaces && !owned && written.byteLength <= MAX_BATCHED_DATA_BYTES
         ? // Copies: the caller's bytes and Date are the caller's to change while the replace waits.
-          await this.#replaces.replace(key, token, digest, written === data ? new Uint8Array(data) : written, new Date(expiry))
+          await this.#replaces.replace({ key, token, digest, data: written === data ? new Uint8Array(data) : written, expiry: new Date(expiry), old })
         : (
             await this.#query(
               'replace',
@@ -662,7 +664,7 @@ export class PGStore implements SessionStore {
                 owned
                   ? owned.statements.replace.execute({ token: key, digest, data: written, expiry, owner: owned.owner })
                   : this.#statements.replace.execute({ token: key, digest, data: written, expiry }),
-              { token, key, data, othersData: [written, digest], owner: owned?.owner ?? undefined },
+              { token, key, data, othersData: [written, digest, ...old], owner: owned?.owner ?? undefined },
             )
           ).length > 0;
     if (replaced && written !== data) this.#sealedOf.set(data, written);
@@ -670,22 +672,22 @@ export class PGStore implements SessionStore {
   }
 
   /**
-   * The digest of the sealed bytes behind `expected`, when this store handed out or wrote
-   * `expected` and it still holds what they open to (the caller may have changed it); else null.
+   * The sealed bytes behind `expected`, when this store handed out or wrote `expected` and it
+   * still holds what they open to (the caller may have changed it); else null.
    */
-  #knownSealedDigest(key: string, expected: Uint8Array): Uint8Array | null {
+  #knownSealed(key: string, expected: Uint8Array): Uint8Array | null {
     const sealed = this.#sealedOf.get(expected);
     if (sealed === undefined) return null;
     const opened = this.#cipher!.open(key, sealed);
-    return typeof opened !== 'string' && Buffer.from(opened).equals(expected) ? replaceDigest(sealed) : null;
+    return typeof opened !== 'string' && Buffer.from(opened).equals(expected) ? sealed : null;
   }
 
-  /** The digest of the live row's sealed bytes if they open to `expected`; null when they do not (or it is gone, or unreadable). */
-  async #currentSealedDigest(key: string, token: string, expected: Uint8Array): Promise<Uint8Array | null> {
+  /** The live row's sealed bytes if they open to `expected`; null when they do not (or it is gone, or unreadable). */
+  async #currentSealed(key: string, token: string, expected: Uint8Array): Promise<Uint8Array | null> {
     const row = await this.#query('replace', () => this.#findOne(key, 'find'), { token, key });
     if (row === null) return null;
     const opened = this.#opened(key, row.data);
-    return opened !== null && Buffer.from(opened).equals(expected) ? replaceDigest(row.data) : null;
+    return opened !== null && Buffer.from(opened).equals(expected) ? row.data : null;
   }
 
   /** One find through its single-token statement. */
@@ -728,7 +730,7 @@ export class PGStore implements SessionStore {
         queryError('replace', error, {
           ...batchSecrets(call, batch),
           data: call.data,
-          othersData: batch.flatMap((other) => [other.data, other.digest]),
+          othersData: batch.flatMap((other) => [other.data, other.digest, ...other.old]),
         }),
     });
   }

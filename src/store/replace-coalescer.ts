@@ -17,6 +17,8 @@ export interface WaitingReplace {
   /** What to write in their place (sealed, on an encrypted store). */
   readonly data: Uint8Array;
   readonly expiry: Date;
+  /** What the row is expected to hold (and its sealing): a failure may quote it, so its error is scrubbed of it. */
+  readonly old: readonly Uint8Array[];
   resolve(replaced: boolean): void;
   reject(error: unknown): void;
 }
@@ -63,8 +65,8 @@ export class ReplaceCoalescer {
     });
   }
 
-  replace(key: string, token: string, digest: Uint8Array, data: Uint8Array, expiry: Date): Promise<boolean> {
-    return new Promise((resolve, reject) => this.#batcher.add({ key, token, digest, data, expiry, resolve, reject }));
+  replace(call: Omit<WaitingReplace, 'resolve' | 'reject'>): Promise<boolean> {
+    return new Promise((resolve, reject) => this.#batcher.add({ ...call, resolve, reject }));
   }
 }
 
