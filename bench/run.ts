@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json FILE] [--scale] [--seconds S] [--rounds R] [--sweep 1,4,128] [--only 'find hit,save']
+ * npm run bench [-- --json FILE] [--scale] [--seconds S] [--rounds R] [--sweep 1,4,128] [--only 'find hit,save,big session']
  *
  * One run, one database, one pool and the same concurrency for every subject: raw pg
  * with prepared statements (the floor), connect-pg-simple, PGStore, PGStore with
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Latencies, median, runLoad, type Measurement } from './measure.js';
 import { markdownTable, withRatios } from './report.js';
+import { runBigSession, type BigSessionResult } from './big-session.js';
 import { runScale } from './scale.js';
 import { createBenchSchema, seed } from './setup.js';
 import { connectPgSimpleSubject, newPool, pgStore, rawPg, type BenchConfig, type Subject } from './subjects.js';
@@ -29,8 +30,12 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '10000' },
     // Extra caller counts for find hit, save and the request mix; '' for none.
     sweep: { type: 'string', default: '1,4,128' },
-    // Only these workloads, by name (comma-separated); default all.
+    // Only these workloads, by name (comma-separated; 'big session' for the run below); default all.
     only: { type: 'string' },
+    // Concurrent commits on one big session through the manager: its size, callers and runs.
+    'big-bytes': { type: 'string', default: String(1024 * 1024) },
+    'big-callers': { type: 'string', default: '50' },
+    'big-runs': { type: 'string', default: '3' },
   },
 });
 
@@ -71,7 +76,7 @@ const workloads: Workload[] = [
     name: 'delete',
     prepare: async (s) => {
       deleted = 0;
-      await seed(admin, s.table, { prefix: 'del', count: deletesPerRun, seconds: 86_400 });
+      await seed(admin, s.table, { prefix: 'del', count: deletesPerRun, seconds: 86_400, hashed: s.hashesTokens ?? false });
     },
     op: (s) => s.delete(`del${(deleted++ % deletesPerRun) + 1}`),
   },
@@ -80,7 +85,7 @@ const workloads: Workload[] = [
     // Each turn starts from sessions saved just before, as on a site where every session was
     // seen within the last touchAfter: otherwise how many touches write would depend on how
     // long ago the bench seeded, not on the subject.
-    prepare: (s) => seed(admin, s.table, { prefix: 'tok', count: sessionCount, seconds: 86_400 }),
+    prepare: (s) => seed(admin, s.table, { prefix: 'tok', count: sessionCount, seconds: 86_400, hashed: s.hashesTokens ?? false }),
     op: (s, c, i) => s.request(pick(c, i), i),
   },
 ];
@@ -105,6 +110,8 @@ async function main() {
   for (const table of ['sessions', 'session', 'sessions_encrypted'] as const) {
     await seed(admin, table, { prefix: 'tok', count: sessionCount, seconds: 86_400 });
   }
+  // The same sessions under hashed keys, for the subjects whose store hashes tokens.
+  await seed(admin, 'sessions', { prefix: 'tok', count: sessionCount, seconds: 86_400, hashed: true });
   await admin.query('VACUUM ANALYZE sessions');
   await admin.query('VACUUM ANALYZE session');
   await admin.query('VACUUM ANALYZE sessions_encrypted');
@@ -154,6 +161,22 @@ async function main() {
     log(`bench: ${workload.name} × ${callers} done`);
   }
   await Promise.all(allSubjects.map((s) => s.close()));
+
+  let bigSession: BigSessionResult[] | undefined;
+  if (only?.includes('big session') ?? true) {
+    const callers = Number(values['big-callers']);
+    const runs = Number(values['big-runs']);
+    const bytes = Number(values['big-bytes']);
+    bigSession = [
+      await runBigSession(pool, { bytes, callers, runs }),
+      await runBigSession(pool, { bytes, callers, runs, encrypted: true }),
+      await runBigSession(pool, { bytes: 100, callers, runs }),
+      // One commit alone: what a compare costs when nobody races.
+      await runBigSession(pool, { bytes, callers: 1, runs: runs * 5 }),
+      await runBigSession(pool, { bytes, callers: 1, runs: runs * 5, encrypted: true }),
+    ];
+    log('bench: big session done');
+  }
   await pool.end();
 
   const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v;
@@ -178,7 +201,13 @@ async function main() {
       `pool ${settings.poolSize}, ${concurrency} concurrent callers (sweep: ${values.sweep || 'none'}), ${sessionCount} sessions, ` +
       `${settings.seconds} s per subject and workload in ${rounds} rounds\n`,
   );
-  console.log(markdownTable(rows));
+  if (rows.length > 0) console.log(markdownTable(rows));
+  if (bigSession) {
+    const line = (r: BigSessionResult) =>
+      `| ${r.callers === 1 ? 'one commit' : `${r.callers} concurrent commits, each setting its own key,`} on a ${r.bytes.toLocaleString('en')}-byte session${r.encrypted ? ', encrypted' : ''} | ` +
+      `${r.callers === 1 ? `${(r.seconds * 1000).toFixed(1)} ms` : `${r.seconds.toFixed(2)} s`} (median of ${r.runSeconds.length} runs; keys kept: ${Math.min(...r.kept)} of ${r.callers} at worst) |`;
+    console.log(`\n| SessionManager commits | time |\n| --- | --- |\n${bigSession.map(line).join('\n')}`);
+  }
 
   const scale = values.scale
     ? await runScale({ ...config, concurrency, ms: 3000, rows: Number(values['scale-rows']), log })
@@ -196,7 +225,7 @@ async function main() {
 | one cleaner / four cleaners at once | ${f(scale.cleaners.oneSeconds)} / ${f(scale.cleaners.fourSeconds)} s, four removed ${scale.cleaners.fourRemoved}, errors: ${scale.cleaners.errors.length} |`);
   }
   if (values.json) {
-    await writeFile(values.json, `${JSON.stringify({ machine, settings, results: rows, scale }, null, 2)}\n`);
+    await writeFile(values.json, `${JSON.stringify({ machine, settings, results: rows, scale, bigSession }, null, 2)}\n`);
     log(`bench: wrote ${values.json}`);
   }
   await admin.query(`DROP SCHEMA ${schema} CASCADE`);

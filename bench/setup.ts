@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { migrations } from '../src/index.js';
+import { hashToken, migrations } from '../src/index.js';
 import { SessionCipher } from '../src/store/encryption.js';
 import { BENCH_KEY, sessionObject, sessionBytes, type BenchTable } from './subjects.js';
 
@@ -25,12 +25,13 @@ export async function createBenchSchema(databaseUrl: string, schema: string): Pr
 
 /**
  * Fills a table with `count` rows named `<prefix><i>` expiring `seconds` from now, in the
- * table's own format, in one statement.
+ * table's own format, in one statement. With `hashed`, our table's rows are keyed by
+ * hashToken of those names, as a store with `hashTokens` (the default) keys them.
  */
 export async function seed(
   pool: pg.Pool,
   table: BenchTable,
-  { prefix, count, seconds }: { prefix: string; count: number; seconds: number },
+  { prefix, count, seconds, hashed = false }: { prefix: string; count: number; seconds: number; hashed?: boolean },
 ): Promise<void> {
   if (table === 'sessions_encrypted') {
     // Sealed here as the store seals them, each for its own row.
@@ -43,6 +44,15 @@ export async function seed(
        FROM unnest($1::text[], $2::text[]) AS seeded(token, hex)
        ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
       [tokens, sealed, seconds],
+    );
+  } else if (table === 'sessions' && hashed) {
+    const tokens = Array.from({ length: count }, (_, i) => hashToken(`${prefix}${i + 1}`));
+    await pool.query(
+      `INSERT INTO sessions (token, data, expiry)
+       SELECT token, $2::bytea, current_timestamp + make_interval(secs => $3)
+       FROM unnest($1::text[]) AS seeded(token)
+       ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
+      [tokens, Buffer.from(sessionBytes()), seconds],
     );
   } else if (table === 'sessions') {
     await pool.query(

@@ -11,6 +11,8 @@ export interface Subject {
   name: string;
   /** The table the subject reads and writes, for seeding. */
   table: BenchTable;
+  /** Its store keys rows by hashToken(token) (`hashTokens`, the default), so its rows are seeded so. */
+  hashesTokens?: boolean;
   find(token: string): Promise<unknown>;
   save(token: string): Promise<unknown>;
   delete(token: string): Promise<unknown>;
@@ -113,7 +115,7 @@ export function pgStore(pool: pg.Pool, { encrypted = false } = {}): Subject {
 }
 
 /** Adapts an express-session store's callback methods to promises. */
-function sessionStoreSubject(name: string, store: session.Store, close: () => Promise<void>): Subject {
+function sessionStoreSubject(name: string, store: session.Store, close: () => Promise<void>, hashesTokens = false): Subject {
   const get = promisify(store.get.bind(store));
   const set = promisify(store.set.bind(store));
   const destroy = promisify(store.destroy.bind(store));
@@ -122,6 +124,7 @@ function sessionStoreSubject(name: string, store: session.Store, close: () => Pr
   return {
     name,
     table: name === 'connect-pg-simple' ? 'session' : 'sessions',
+    hashesTokens,
     find: (sid) => get(sid),
     save: (sid) => set(sid, data),
     delete: (sid) => destroy(sid),

@@ -8,9 +8,12 @@ import { inOneHour } from './support/values.js';
 
 /** One acknowledged call on one token: what it did, what it saw, and when it ran. */
 interface Call {
-  kind: 'save' | 'find' | 'delete';
-  /** What a save wrote, or what a find read; null is "no session". */
+  kind: 'save' | 'find' | 'delete' | 'replace';
+  /** What a save or replace wrote, or what a find read; null is "no session". */
   value: string | null;
+  /** A replace's: the value it expected, and whether it said it replaced it. */
+  expected?: string;
+  replaced?: boolean;
   invokedAt: number;
   respondedAt: number;
 }
@@ -18,7 +21,8 @@ interface Call {
 /**
  * Whether some serial order of the calls on one token explains them, keeping real-time
  * order (a call that responded before another was invoked comes first): each token is a
- * register that saves write, deletes clear and finds read. A depth-first search over
+ * register that saves write, deletes clear, finds read and replaces compare-and-swap (one that
+ * said true found its expected value and wrote; one that said false found another). A depth-first search over
  * which pending call takes effect next (Wing and Gong's method, with Lowe's memo of
  * states already tried). Returns a serial order, or null when there is none.
  */
@@ -40,9 +44,10 @@ function linearize(calls: Call[]): Call[] | null {
       const call = sorted[i]!;
       if (done[i]) continue;
       if (call.kind === 'find' && call.value !== value) continue;
+      if (call.kind === 'replace' && (value === call.expected) !== call.replaced) continue;
       done[i] = true;
       order.push(call);
-      const next = call.kind === 'save' ? call.value : call.kind === 'delete' ? null : value;
+      const next = call.kind === 'save' || (call.kind === 'replace' && call.replaced) ? call.value : call.kind === 'delete' ? null : value;
       if (search(next)) return true;
       order.pop();
       done[i] = false;
@@ -78,6 +83,23 @@ describe('the linearizability checker', () => {
     expect(linearize([...saves, call('find', 'a', 1, 2), call('find', 'b', 3, 4), call('find', 'a', 5, 6)])).toBeNull();
     // Once both have responded, the value is settled.
     expect(linearize([...saves, call('find', 'a', 11, 12), call('find', 'b', 13, 14)])).toBeNull();
+  });
+
+  it('holds a replace to what the register held: true only on its expected value, false only on another', () => {
+    const swap = (expected: string, value: string, replaced: boolean, at: number): Call => ({
+      kind: 'replace',
+      value,
+      expected,
+      replaced,
+      invokedAt: at,
+      respondedAt: at + 1,
+    });
+    expect(linearize([call('save', 'a', 0, 1), swap('a', 'b', true, 2), call('find', 'b', 4, 5)])).not.toBeNull();
+    expect(linearize([call('save', 'a', 0, 1), swap('x', 'b', true, 2)])).toBeNull();
+    expect(linearize([call('save', 'a', 0, 1), swap('a', 'b', false, 2)])).toBeNull();
+    expect(linearize([call('save', 'a', 0, 1), swap('x', 'b', false, 2), call('find', 'a', 4, 5)])).not.toBeNull();
+    // Two swaps of one value, one after the other: the second cannot win too.
+    expect(linearize([call('save', 'a', 0, 1), swap('a', 'b', true, 2), swap('a', 'c', true, 4)])).toBeNull();
   });
 });
 
@@ -116,11 +138,22 @@ describe('several stores, each with its own pool, on one table', () => {
         // A spread of calls and tokens that differs per worker but is the same every run.
         const token = TOKENS[(id * 7 + n * 3) % TOKENS.length]!;
         const roll = (id * 13 + n * 5) % 10;
-        const kind: Call['kind'] = roll < 4 ? 'save' : roll < 8 ? 'find' : 'delete';
+        const kind: Call['kind'] = roll < 3 ? 'save' : roll < 6 ? 'find' : roll < 8 ? 'replace' : 'delete';
         const written = `${id}:${n}`;
         const invokedAt = performance.now();
         try {
           let value: string | null = null;
+          if (kind === 'replace') {
+            // A read-modify-write, as a commit is: a find, then a replace expecting what it read.
+            const found = await store.find(token);
+            const read = found === null ? null : decoder.decode(found);
+            const readAt = performance.now();
+            history.get(token)!.push({ kind: 'find', value: read, invokedAt, respondedAt: readAt });
+            if (read === null) continue;
+            const replaced = await store.replace(token, found!, encoder.encode(written), inOneHour());
+            history.get(token)!.push({ kind, value: written, expected: read, replaced, invokedAt: readAt, respondedAt: performance.now() });
+            continue;
+          }
           if (kind === 'save') {
             await store.save(token, encoder.encode(written), inOneHour());
             value = written;
@@ -172,13 +205,17 @@ describe('several stores, each with its own pool, on one table', () => {
 
     expect(errors).toEqual([]);
     const calls = [...history.values()].flat();
-    expect(calls).toHaveLength(STORES * WORKERS_PER_STORE * CALLS_PER_WORKER + TOKENS.length);
+    // A replace is two calls (its find, then itself) unless the find saw no session.
+    const replaces = calls.filter((c) => c.kind === 'replace').length;
+    expect(calls).toHaveLength(STORES * WORKERS_PER_STORE * CALLS_PER_WORKER + TOKENS.length + replaces);
     // The calls really interleaved: on some token, a call began before another had ended.
     const overlapping = [...history.values()].some((tokenCalls) =>
       tokenCalls.some((a) => tokenCalls.some((b) => a !== b && a.invokedAt < b.invokedAt && b.invokedAt < a.respondedAt)),
     );
     expect(overlapping).toBe(true);
     expect(calls.filter((c) => c.kind === 'find' && c.value !== null).length).toBeGreaterThan(0);
+    // Replaces both won and lost.
+    expect(new Set(calls.filter((c) => c.kind === 'replace').map((c) => c.replaced))).toEqual(new Set([true, false]));
     for (const [token, tokenCalls] of history) {
       expect(linearize(tokenCalls), `calls on ${token}`).not.toBeNull();
     }

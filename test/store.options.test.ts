@@ -115,7 +115,7 @@ describe('PGStore options and hashToken input', () => {
     );
     expect(make({ hashtoken: true })).toThrow(/has no option "hashtoken" \(did you mean "hashTokens"\?\)$/);
     expect(make({ pool: {} })).toThrow(
-      /^drizzle-pgstore: PGStore has no option "pool"; its options are cleanupInterval, cleanupJitter, cleanupBatchSize, cleanupSkipLocked, onError, table, preparedStatements, maxDataBytes, hashTokens, encryptionKeys, readUnencrypted, coalesceFinds, coalesceSaves, coalesceDeletes$/,
+      /^drizzle-pgstore: PGStore has no option "pool"; its options are cleanupInterval, cleanupJitter, cleanupBatchSize, cleanupSkipLocked, onError, table, preparedStatements, maxDataBytes, hashTokens, encryptionKeys, readUnencrypted, coalesceFinds, coalesceSaves, coalesceDeletes, coalesceReplaces$/,
     );
     expect(() => new PGStore(database.db, 60_000 as never)).toThrow(/^drizzle-pgstore: PGStore options must be an object, got number 60000$/);
   });

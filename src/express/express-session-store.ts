@@ -252,6 +252,9 @@ export class ExpressSessionStore extends session.Store {
     let changes: ReturnType<typeof keyChanges> | undefined;
     for (let attempt = 1; ; attempt++) {
       if (await this.store.replace(sid, base, next.bytes, next.expiry, next.owner)) return next.bytes;
+      // Spread the racers out before they read again, so each reads the row as the last winner
+      // left it and swaps soon after: a read before the wait would be stale when the swap goes.
+      await sleep(Math.random() * Math.min(100, 2 ** attempt));
       const entry = await this.store.findWithExpiry(sid);
       const current = entry === null ? null : this.#read(entry.data);
       if (current === null || current instanceof Error) {
@@ -265,8 +268,6 @@ export class ExpressSessionStore extends session.Store {
       const played = replayChanges(current as unknown as Record<string, unknown>, changes, mine.cookie) as unknown as SessionData;
       base = entry!.data;
       next = { bytes: utf8.encode(this.#stringify(played)), expiry: this.#expiry(played), owner: this.#ownerOptions(played) };
-      // Spread the racers out, so each round has a winner and the losers do not all return at once.
-      await sleep(Math.random() * Math.min(100, 2 ** attempt));
     }
     throw new SessionConflictError(
       `drizzle-pgstore: gave up saving a session after ${maxCommitAttempts} tries: other requests kept changing it`,

@@ -316,14 +316,16 @@ export class SessionManager<Data extends Record<string, unknown> = Record<string
         inner.record = next;
         return bytes;
       }
+      // Spread the racers out before they read again, so each reads the row as the last winner
+      // left it and swaps soon after: a read before the wait would be stale when the swap goes,
+      // and each stale try costs a read and a write of the whole session.
+      await sleep(Math.random() * Math.min(100, 2 ** attempt));
       const entry = await store.findWithExpiry(token);
       if (entry === null) {
         this.#options.onError(new SessionConflictError('drizzle-pgstore: a session ended by another request was not saved again'));
         return null;
       }
       base = entry.data;
-      // Spread the racers out, so each round has a winner and the losers do not all return at once.
-      await sleep(Math.random() * Math.min(100, 2 ** attempt));
     }
     throw new SessionConflictError(
       `drizzle-pgstore: gave up saving a session after ${maxCommitAttempts} tries: other requests kept changing it`,

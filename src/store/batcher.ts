@@ -27,6 +27,13 @@ export interface BatcherOptions<Call, Result> {
   run(batch: readonly Call[]): Promise<Result>;
   /** Gives the statement's outcome to each call of the batch. */
   settle(batch: readonly Call[], outcome: PromiseSettledResult<Result>): void;
+  /**
+   * The row a call writes, for calls whose outcome depends on what an earlier call of the
+   * same row did (compare-and-swaps). When given, a statement holds each key once, and a call
+   * waits while an earlier call of its key waits before it or is in flight: calls of one key
+   * then run one after the other, in call order, each seeing what the one before wrote.
+   */
+  keyOf?(call: Call): string;
 }
 
 /**
@@ -43,6 +50,8 @@ export class Batcher<Call, Result> {
   /** Calls in the statements in flight. */
   #callsInFlight = 0;
   #flushQueued = false;
+  /** With `keyOf`: the keys of the calls in flight. */
+  readonly #keysInFlight = new Set<string>();
 
   constructor(options: BatcherOptions<Call, Result>) {
     this.#options = options;
@@ -65,8 +74,31 @@ export class Batcher<Call, Result> {
       if (this.#inFlight >= STATEMENTS_IN_FLIGHT && !few) return;
       const slots = Math.max(1, STATEMENTS_IN_FLIGHT - this.#inFlight);
       const size = few ? 1 : Math.min(MAX_BATCH, Math.ceil(this.#waiting.length / slots));
-      this.#send(this.#waiting.splice(0, size));
+      const batch = this.#options.keyOf ? this.#takeByKey(this.#options.keyOf, size) : this.#waiting.splice(0, size);
+      // Every waiting call's key is in flight: the next settle sends them.
+      if (batch.length === 0) return;
+      this.#send(batch);
     }
+  }
+
+  /**
+   * Up to `size` waiting calls, in call order, each of a key neither in the batch nor in
+   * flight; a call passed over holds back every later call of its key, so a key's calls keep
+   * their order.
+   */
+  #takeByKey(keyOf: (call: Call) => string, size: number): Call[] {
+    const batch: Call[] = [];
+    const rest: Call[] = [];
+    const seen = new Set<string>();
+    for (const call of this.#waiting) {
+      const key = keyOf(call);
+      if (batch.length < size && !seen.has(key) && !this.#keysInFlight.has(key)) batch.push(call);
+      else rest.push(call);
+      seen.add(key);
+    }
+    this.#waiting = rest;
+    for (const call of batch) this.#keysInFlight.add(keyOf(call));
+    return batch;
   }
 
   /** Sends one statement; its outcome goes to each of its calls. */
@@ -90,6 +122,8 @@ export class Batcher<Call, Result> {
     // Frees the slot first: those that waited for it go now, before this batch's callers resume and queue again.
     this.#inFlight--;
     this.#callsInFlight -= batch.length;
+    const { keyOf } = this.#options;
+    if (keyOf) for (const call of batch) this.#keysInFlight.delete(keyOf(call));
     this.#flush();
     this.#options.settle(batch, outcome);
   }

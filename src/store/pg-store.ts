@@ -19,6 +19,7 @@ import { SEAL_OVERHEAD, SessionCipher, UnreadableSessionDataError, type Encrypti
 import { reencryptRows, type ReencryptOptions, type ReencryptProgress } from './encryption-rotation.js';
 import { FindCoalescer, type FoundRow, type WaitingFind } from './find-coalescer.js';
 import { batchSecrets, queryError, type CallSecrets } from './redaction.js';
+import { ReplaceCoalescer } from './replace-coalescer.js';
 import { probeRun, resendOf, sendWithResend } from './retry.js';
 import { MAX_BATCHED_DATA_BYTES, SaveCoalescer } from './save-coalescer.js';
 import { sessions, type SessionsTable } from '../schema.js';
@@ -33,10 +34,16 @@ import type {
   TouchOptions,
 } from '../session-store.js';
 import type { SessionDatabase } from '../database.js';
-import { buildStatements, saveManyParams, type Statements } from './statements.js';
+import { buildStatements, replaceDigest, replaceManyParams, saveManyParams, type Statements } from './statements.js';
 import { hashToken } from '../token-hash.js';
 
 const firstOrNull = <Row>(rows: Row[]): Row | null => rows[0] ?? null;
+
+/** The owner a write sets (null clears it), with the statements that write it. */
+interface OwnerToWrite {
+  owner: string | null;
+  statements: NonNullable<Statements['owner']>;
+}
 
 /** The key of {@link PGStore}'s view by stored keys; internal to the package. */
 export const byStoredKey = Symbol('drizzle-pgstore.byStoredKey');
@@ -130,6 +137,15 @@ export interface PGStoreOptions {
    * after a delete resolved never sees the session. false sends one statement per delete.
    */
   coalesceDeletes?: boolean;
+  /**
+   * Send replaces (compare-and-swaps) that wait at the same moment as one statement over
+   * arrays. Default true. Each caller still learns whether its own swap won; a replace with no
+   * company goes out at once through the single-row statement, and a token replaced twice at
+   * once goes in two statements, the later call after the earlier one settled, as if they ran
+   * in call order. A replace with an `owner` option, or with over 64 KiB of data, always goes
+   * alone. false sends one statement per replace.
+   */
+  coalesceReplaces?: boolean;
 }
 
 /** Every option a PGStore takes, so that a misspelt one is refused rather than ignored. */
@@ -148,6 +164,7 @@ const OPTION_NAMES = Object.keys({
   coalesceFinds: true,
   coalesceSaves: true,
   coalesceDeletes: true,
+  coalesceReplaces: true,
 } satisfies Record<keyof PGStoreOptions, true>);
 
 const SAVE_OPTION_NAMES = Object.keys({ owner: true } satisfies Record<keyof SaveOptions, true>);
@@ -213,6 +230,16 @@ export class PGStore implements SessionStore {
   readonly #saves: SaveCoalescer | undefined;
   /** Gathers concurrent deletes; undefined with `coalesceDeletes: false`. */
   readonly #deletes: DeleteCoalescer | undefined;
+  /** Gathers concurrent replaces without an owner; undefined with `coalesceReplaces: false`. */
+  readonly #replaces: ReplaceCoalescer | undefined;
+  /**
+   * With `encryptionKeys`: the sealed bytes behind data this store handed out (found) or
+   * wrote with replace, by the data's object, so that a replace expecting that data can compare
+   * the row with their digest rather than read the row first (see #knownSealed). Weak: an
+   * entry lives as long as the caller keeps the data. Shared with the view by stored keys,
+   * which replaces what `all()` found.
+   */
+  #sealedOf = new WeakMap<Uint8Array, Uint8Array>();
   #byStoredKey: PGStore | undefined;
   #closed = false;
 
@@ -243,6 +270,8 @@ export class PGStore implements SessionStore {
     checkBoolean('coalesceSaves', coalesceSaves);
     const coalesceDeletes = options.coalesceDeletes ?? true;
     checkBoolean('coalesceDeletes', coalesceDeletes);
+    const coalesceReplaces = options.coalesceReplaces ?? true;
+    checkBoolean('coalesceReplaces', coalesceReplaces);
     const skipLocked = options.cleanupSkipLocked ?? true;
     checkBoolean('cleanupSkipLocked', skipLocked);
     const readUnencrypted = options.readUnencrypted ?? false;
@@ -264,6 +293,7 @@ export class PGStore implements SessionStore {
     this.#finds = coalesceFinds ? this.#findCoalescer() : undefined;
     this.#saves = coalesceSaves ? this.#saveCoalescer() : undefined;
     this.#deletes = coalesceDeletes ? this.#deleteCoalescer() : undefined;
+    this.#replaces = coalesceReplaces ? this.#replaceCoalescer() : undefined;
     this.#cleanup = new CleanupScheduler((signal) => this.deleteExpired({ signal }), {
       interval,
       jitter,
@@ -367,22 +397,16 @@ export class PGStore implements SessionStore {
     checkExpiry(expiry);
     const owned = this.#ownerToWrite('replace', options);
     const key = this.#storedKey(token);
-    if (this.#cipher) {
-      // The row holds a sealing of `expected` that no one can make again (its nonce is random):
-      // compare what it opens to, then swap on the sealed bytes themselves.
-      const sealed = await this.#sealedSwap(key, token, expected, data);
-      if (sealed === null) return false;
-      ({ expected, data } = sealed);
-    }
-    const rows = await this.#query(
-      'replace',
-      () =>
-        owned
-          ? owned.statements.replace.execute({ token: key, expected, data, expiry, owner: owned.owner })
-          : this.#statements.replace.execute({ token: key, expected, data, expiry }),
-      { token, key, data, owner: owned?.owner ?? undefined },
-    );
-    return rows.length > 0;
+    if (!this.#cipher) return this.#swap(key, token, replaceDigest(expected), data, expiry, owned, data, [expected]);
+    // The row holds a sealing of `expected` that no one can make again (its nonce is random),
+    // so the swap compares the digest of the sealed bytes. Those of a value this store handed
+    // out or wrote are known; else, or when the row no longer holds them (it may hold another
+    // sealing of the same data), the row is read and opened to compare.
+    const sealed = this.#cipher.seal(key, data);
+    const known = this.#knownSealed(key, expected);
+    if (known !== null && (await this.#swap(key, token, replaceDigest(known), sealed, expiry, owned, data, [expected, known]))) return true;
+    const current = await this.#currentSealed(key, token, expected);
+    return current !== null && this.#swap(key, token, replaceDigest(current), sealed, expiry, owned, data, [expected, current]);
   }
 
   /**
@@ -593,7 +617,11 @@ export class PGStore implements SessionStore {
    */
   [byStoredKey](): SessionStore {
     if (!this.#hashTokens) return this;
-    this.#byStoredKey ??= new PGStore(this.#db, { ...this.#options, hashTokens: false, cleanupInterval: 0 });
+    if (this.#byStoredKey === undefined) {
+      this.#byStoredKey = new PGStore(this.#db, { ...this.#options, hashTokens: false, cleanupInterval: 0 });
+      // It replaces what this store's all() handed out: the sealed bytes behind them are known.
+      this.#byStoredKey.#sealedOf = this.#sealedOf;
+    }
     return this.#byStoredKey;
   }
 
@@ -615,7 +643,11 @@ export class PGStore implements SessionStore {
   #opened(key: string, stored: Uint8Array): Uint8Array | null {
     if (!this.#cipher) return stored;
     const opened = this.#cipher.open(key, stored);
-    if (typeof opened !== 'string') return opened;
+    if (typeof opened !== 'string') {
+      // A replace that expects this data can then swap on the digest of `stored` without a read.
+      this.#sealedOf.set(opened, stored);
+      return opened;
+    }
     const error = new UnreadableSessionDataError(opened);
     if (this.#onError) this.#onError(error);
     else console.error(error.message);
@@ -623,15 +655,58 @@ export class PGStore implements SessionStore {
   }
 
   /**
-   * For a replace on an encrypted row: the row's sealed bytes to swap on and the new data
-   * sealed, or null when the live row does not hold `expected` (or is gone, or unreadable).
+   * One compare-and-swap: writes `written` if the live row's data hashes to `digest`, through
+   * the coalescer when it may go in a batch. `data` is the caller's unsealed data, remembered
+   * with what was written on an encrypted store, so that a later replace expecting it needs
+   * no read. `old` holds the bytes the row is expected to hold (and their sealing): a failure
+   * may quote the row, so they are scrubbed from its error too.
    */
-  async #sealedSwap(key: string, token: string, expected: Uint8Array, data: Uint8Array) {
+  async #swap(
+    key: string,
+    token: string,
+    digest: Uint8Array,
+    written: Uint8Array,
+    expiry: Date,
+    owned: OwnerToWrite | undefined,
+    data: Uint8Array,
+    old: readonly Uint8Array[],
+  ): Promise<boolean> {
+    // With an owner the replace goes alone, as a save does, and so does a big one (see MAX_BATCHED_DATA_BYTES).
+    const replaced =
+      this.#replaces && !owned && written.byteLength <= MAX_BATCHED_DATA_BYTES
+        ? // Copies: the caller's bytes and Date are the caller's to change while the replace waits.
+          await this.#replaces.replace({ key, token, digest, data: written === data ? new Uint8Array(data) : written, expiry: new Date(expiry), old })
+        : (
+            await this.#query(
+              'replace',
+              () =>
+                owned
+                  ? owned.statements.replace.execute({ token: key, digest, data: written, expiry, owner: owned.owner })
+                  : this.#statements.replace.execute({ token: key, digest, data: written, expiry }),
+              { token, key, data, othersData: [written, digest, ...old], owner: owned?.owner ?? undefined },
+            )
+          ).length > 0;
+    if (replaced && written !== data) this.#sealedOf.set(data, written);
+    return replaced;
+  }
+
+  /**
+   * The sealed bytes behind `expected`, when this store handed out or wrote `expected` and it
+   * still holds what they open to (the caller may have changed it); else null.
+   */
+  #knownSealed(key: string, expected: Uint8Array): Uint8Array | null {
+    const sealed = this.#sealedOf.get(expected);
+    if (sealed === undefined) return null;
+    const opened = this.#cipher!.open(key, sealed);
+    return typeof opened !== 'string' && Buffer.from(opened).equals(expected) ? sealed : null;
+  }
+
+  /** The live row's sealed bytes if they open to `expected`; null when they do not (or it is gone, or unreadable). */
+  async #currentSealed(key: string, token: string, expected: Uint8Array): Promise<Uint8Array | null> {
     const row = await this.#query('replace', () => this.#findOne(key, 'find'), { token, key });
     if (row === null) return null;
     const opened = this.#opened(key, row.data);
-    if (opened === null || !Buffer.from(opened).equals(expected)) return null;
-    return { expected: row.data, data: this.#cipher!.seal(key, data) };
+    return opened !== null && Buffer.from(opened).equals(expected) ? row.data : null;
   }
 
   /** One find through its single-token statement. */
@@ -661,6 +736,23 @@ export class PGStore implements SessionStore {
           ...batchSecrets(save, batch),
           data: save.data,
           othersData: batch.map((other) => other.data),
+        }),
+    });
+  }
+
+  #replaceCoalescer(): ReplaceCoalescer {
+    return new ReplaceCoalescer({
+      // Goes again only when the failure proves it never reached the server, as a lone replace (see resendOf).
+      replaceOne: ({ key, digest, data, expiry }) =>
+        this.#resend('replace', () => this.#statements.replace.execute({ token: key, digest, data, expiry })).then((rows) => rows.length > 0),
+      replaceMany: ({ keys, digests, data, expiries }) =>
+        this.#resend('replace', () => this.#statements.replaceMany.execute(replaceManyParams(keys, digests, data, expiries))),
+      // A batch's error may quote any of its rows' data or digests too.
+      failure: (error, call, batch) =>
+        queryError('replace', error, {
+          ...batchSecrets(call, batch),
+          data: call.data,
+          othersData: batch.flatMap((other) => [other.data, other.digest, ...other.old]),
         }),
     });
   }
@@ -700,7 +792,7 @@ export class PGStore implements SessionStore {
    * What a write says of the owner: nothing (undefined, so the row keeps its owner), or the
    * owner to write (null clears it) with the statements that write it.
    */
-  #ownerToWrite(method: string, options: SaveOptions) {
+  #ownerToWrite(method: string, options: SaveOptions): OwnerToWrite | undefined {
     checkOptionNames(method, options, SAVE_OPTION_NAMES);
     const given: unknown = options.owner;
     if (given === undefined) return undefined;

@@ -117,15 +117,31 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
         )
         .returning({ touched: sql<1>`1` }),
     ),
-    // Compare-and-swap on the whole value: written only if the live row still holds the
-    // bytes the caller read, so a commit never overwrites a change it has not seen.
+    // Compare-and-swap: written only if the live row still holds the bytes the caller read,
+    // so a commit never overwrites a change it has not seen. The caller sends SHA-256 of those
+    // bytes (see replaceDigest), not the bytes: a compare costs 32 bytes on the wire whatever
+    // the session's size, and the server hashes the row it already holds (sha256(bytea),
+    // PostgreSQL 11 and later).
     replace: named(
       'replace',
       db
         .update(table)
         .set({ data: sql`${sql.param(sql.placeholder('data'), table.data)}`, expiry: expiryParam('expiry') })
-        .where(and(eq(table.token, token), live, eq(table.data, sql.placeholder('expected'))))
+        .where(and(eq(table.token, token), live, holdsDigest(table)))
         .returning({ replaced: sql<1>`1` }),
+    ),
+    // The compare-and-swaps of many callers in one statement (see replace-coalescer.ts), each
+    // token once; the arrays travel as text, as saveMany's do (see replaceManyParams).
+    replaceMany: named(
+      'replace_many',
+      db
+        .update(table)
+        .set({ data: sql`swapped.data`, expiry: sql`swapped.expiry` })
+        .from(
+          sql`unnest(${sql.placeholder('tokens')}::text[], ${sql.placeholder('digests')}::text::bytea[], ${sql.placeholder('data')}::text::bytea[], ${sql.placeholder('expiries')}::text::timestamptz[]) as swapped(token, digest, data, expiry)`,
+        )
+        .where(and(sql`${table.token} = swapped.token`, live, sql`sha256(${table.data}) = swapped.digest`))
+        .returning({ token: table.token }),
     ),
     delete: named('delete', db.delete(table).where(eq(table.token, token))),
     // The deletes of many callers in one statement (see delete-coalescer.ts).
@@ -144,13 +160,29 @@ export function buildStatements(db: SessionDatabase, table: SessionsTable, prepa
  * sends as the text it is.
  */
 export function saveManyParams(keys: string[], data: readonly Uint8Array[], expiries: readonly Date[]) {
-  const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   return {
     tokens: keys,
-    // `"\\x…"`: an element in quotes whose backslash is escaped, i.e. bytea's hex input `\x…`.
-    data: `{${data.map((bytes) => `"\\\\x${hex(bytes)}"`).join(',')}}`,
+    data: byteaArray(data),
     expiries: `{${expiries.map((expiry) => expiry.toISOString()).join(',')}}`,
   };
+}
+
+/** A PostgreSQL bytea[] literal: each element in quotes, its backslash escaped, i.e. bytea's hex input `\x…`. */
+function byteaArray(values: readonly Uint8Array[]): string {
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return `{${values.map((bytes) => `"\\\\x${hex(bytes)}"`).join(',')}}`;
+}
+
+/** The compare of a compare-and-swap: the row's data hashes to the `digest` placeholder. */
+const holdsDigest = (table: SessionsTable) => sql`sha256(${table.data}) = ${sql.param(sql.placeholder('digest'), table.data)}`;
+
+/** What a compare-and-swap sends for the bytes it expects the row to hold: their SHA-256. */
+export const replaceDigest = (expected: Uint8Array): Uint8Array => createHash('sha256').update(expected).digest();
+
+/** The parameters of the many-row compare-and-swap, encoded as {@link saveManyParams} encodes a save's. */
+export function replaceManyParams(keys: string[], digests: readonly Uint8Array[], data: readonly Uint8Array[], expiries: readonly Date[]) {
+  const { tokens, data: dataText, expiries: expiriesText } = saveManyParams(keys, data, expiries);
+  return { tokens, digests: byteaArray(digests), data: dataText, expiries: expiriesText };
 }
 
 /**
@@ -226,7 +258,7 @@ function buildOwnerStatements(db: SessionDatabase, table: OwnedSessionsTable, na
           expiry: sql`${sql.param(sql.placeholder('expiry'), table.expiry)}`,
           owner: sql`${owner}`,
         })
-        .where(and(eq(table.token, sql.placeholder('token')), live, eq(table.data, sql.placeholder('expected'))))
+        .where(and(eq(table.token, sql.placeholder('token')), live, holdsDigest(table)))
         .returning({ replaced: sql<1>`1` }),
     ),
     sessionsOf: named(

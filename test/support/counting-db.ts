@@ -12,14 +12,18 @@ import type { Backend } from './backends.js';
 /** Every statement drizzle sent through a {@link countingDb}, in order: its SQL text. */
 export class StatementLog implements Logger {
   readonly statements: string[] = [];
+  /** The parameters of each statement, in the same order. */
+  readonly params: unknown[][] = [];
 
-  logQuery(query: string): void {
+  logQuery(query: string, params: unknown[]): void {
     this.statements.push(query);
+    this.params.push(params);
   }
 
   /** Forgets what was logged so far. */
   reset(): void {
     this.statements.length = 0;
+    this.params.length = 0;
   }
 
   /** The statements whose SQL matches `pattern`. */
