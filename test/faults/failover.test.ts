@@ -232,7 +232,9 @@ describe.each([
     // acknowledged after the failover lost.
     expect(load.count('hung'), 'calls still pending at the deadline').toBe(0);
     expect(load.history.filter((op) => op.outcome === 'non-error rejection').map((op) => op.error)).toEqual([]);
-    expect(load.count('error'), 'calls that failed: the crash hit the load').toBeGreaterThan(0);
+    // The crash hit a running load. Calls it failed are not the proof: a statement whose
+    // connection died goes once more (docs/guarantees.md), and may then succeed on the new primary.
+    expect(lastWindow, 'writes acknowledged in the last moments before the crash').toBeGreaterThan(0);
     for (const op of load.history) if (op.outcome === 'error') expect(op.error).toBeInstanceOf(StoreQueryError);
     expect(checkNoAcknowledgedWriteLost(load.history.slice(fault), finalValues, { from: 'unknown' })).toEqual([]);
     for (const errors of Object.values(cleanupErrors)) for (const error of errors) expect(error).toBeInstanceOf(Error);
