@@ -112,6 +112,29 @@ export type Probe = () => Promise<unknown>;
 const MAX_PROBES = 32;
 
 /**
+ * How long one probe may take. A healthy pool answers `select 1` in milliseconds; a driver
+ * still reconnecting can hold it far longer (postgres.js held one for 68 s after a server
+ * restart, and every call waiting on the run with it). Past this, no live connection is in
+ * sight: the calls report the failure they met rather than wait.
+ */
+const PROBE_TIMEOUT_MS = 15_000;
+
+/** The probe's outcome within {@link PROBE_TIMEOUT_MS}: its error, 'timeout', or undefined when it answered. */
+async function probeOnce(probe: Probe): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), PROBE_TIMEOUT_MS);
+    timer.unref();
+  });
+  try {
+    // A probe that answers after its time is of no use; its late failure must not go unhandled.
+    return await Promise.race([probe().then(() => undefined, (error: unknown) => error ?? new Error('probe failed')), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Whether a probe's failure says it met one more connection that was open and is dead, so
  * that probing on may reach a live one. A server that refuses new connections (starting up,
  * shutting down, unreachable), or a driver that refuses the statement on its one dead
@@ -120,25 +143,27 @@ const MAX_PROBES = 32;
 const metDeadConnection = (error: unknown): boolean => isConnectionFailure(error) && !neverSent(error);
 
 /**
- * Probes until one succeeds, stops meeting dead connections, or {@link MAX_PROBES} went.
- * Calls that failed together share one run: fifty callers of a dead pool need the pool
- * cleared once, not fifty probe storms that keep a reconnecting driver busy failing. A
- * run ends only on a probe sent after the last caller joined: a later failure is one more
+ * Probes until one succeeds, stops meeting dead connections, takes too long, or
+ * {@link MAX_PROBES} went; resolves to whether a live connection answered. Calls that
+ * failed together share one run: fifty callers of a dead pool need the pool cleared once,
+ * not fifty probe storms that keep a reconnecting driver busy failing. A run ends on an
+ * answer only from a probe sent after the last caller joined: a later failure is one more
  * dead connection, maybe one the earlier probe never met.
  */
-export function probeRun(probe: Probe): () => Promise<void> {
-  let running: Promise<void> | undefined;
+export function probeRun(probe: Probe): () => Promise<boolean> {
+  let running: Promise<boolean> | undefined;
   let joined = 0;
   const run = async () => {
+    let answered = false;
     for (let probes = 0; probes < MAX_PROBES; probes++) {
       const seen = joined;
-      try {
-        await probe();
-        if (joined === seen) return;
-      } catch (error) {
-        if (!metDeadConnection(error)) return;
-      }
+      const outcome = await probeOnce(probe);
+      if (outcome === undefined) {
+        answered = true;
+        if (joined === seen) return true;
+      } else if (outcome === 'timeout' || !metDeadConnection(outcome)) return answered;
     }
+    return answered;
   };
   return () => {
     joined++;
@@ -154,15 +179,15 @@ export function probeRun(probe: Probe): () => Promise<void> {
  * server ended every connection of the pool at once, the pool still holds the others as
  * idle, and a resend straight away would most likely be handed the next dead one. Each
  * failed probe makes the pool drop one, so the resend goes on a connection that just
- * answered, or a new one.
+ * answered, or a new one. When none answers (the server is down, or the driver is still
+ * reconnecting), the call reports the failure it met: a resend would only wait for the same.
  */
-export async function sendWithResend<T>(send: () => Promise<T>, resend: Resend, probe: () => Promise<void>): Promise<T> {
+export async function sendWithResend<T>(send: () => Promise<T>, resend: Resend, probe: () => Promise<boolean>): Promise<T> {
   try {
     return await send();
   } catch (error) {
-    if (!mayResend(error, resend)) throw error;
+    if (!mayResend(error, resend) || !(await probe())) throw error;
   }
-  await probe();
   return send();
 }
 

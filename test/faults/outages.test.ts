@@ -123,8 +123,8 @@ describe('faults on a PostgreSQL server the test owns', () => {
     await waitForSuccesses(load, RECOVERY_MS, fault, 200);
     await load.stop();
 
-    // Calls in flight at the kill failed: the fault really hit the load.
-    expect(load.count('error')).toBeGreaterThan(0);
+    // The kill ended the connections of a running load (above); the calls it caught may fail
+    // or, sent once more on a live connection, succeed (docs/guarantees.md, "A dead connection").
     await expectEveryCallSettledAndNoWriteLost(load, name);
   });
 
