@@ -113,11 +113,12 @@ const MAX_PROBES = 32;
 
 /**
  * How long one probe may take. A healthy pool answers `select 1` in milliseconds; a driver
- * still reconnecting can hold it far longer (postgres.js held one for 68 s after a server
- * restart, and every call waiting on the run with it). Past this, no live connection is in
- * sight: the calls report the failure they met rather than wait.
+ * still reconnecting can hold it far longer: postgres.js waits out a reconnect backoff of up
+ * to 20 s a connection, and once held a probe 68 s after a server restart, with every call
+ * waiting on the run. Past this, no live connection is in sight: the calls report the
+ * failure they met rather than wait.
  */
-const PROBE_TIMEOUT_MS = 15_000;
+const PROBE_TIMEOUT_MS = 30_000;
 
 /** The probe's outcome within {@link PROBE_TIMEOUT_MS}: its error, 'timeout', or undefined when it answered. */
 async function probeOnce(probe: Probe): Promise<unknown> {
